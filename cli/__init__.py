@@ -1,0 +1,1 @@
+"""memelab's command line: one entry point, ``memelab``, with a module per command group."""

@@ -1,0 +1,46 @@
+"""Helpers shared by the CLI command modules: output, errors, progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+import typer
+
+T = TypeVar("T")
+
+
+def emit_json(obj: Any) -> None:
+    """Print one JSON document on stdout (the machine-readable contract of ``--json``)."""
+    typer.echo(json.dumps(obj, indent=2, sort_keys=True, default=_json_default))
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Stop with a clear message on stderr (no traceback for user errors)."""
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def progress(
+    items: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it"
+) -> Iterator[T]:
+    """A tqdm progress bar on stderr, silent when stderr is not a terminal or under --json."""
+    from tqdm.auto import tqdm
+
+    yield from tqdm(
+        items, total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(), file=sys.stderr
+    )

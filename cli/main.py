@@ -1,0 +1,29 @@
+"""``memelab``: the single CLI entry point. Command groups live in sibling modules."""
+
+from __future__ import annotations
+
+import typer
+from memelab.cli import data
+
+app = typer.Typer(
+    name="memelab",
+    help="Backtesting-first quant research workbench for Solana memecoins.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
+
+
+def main() -> None:
+    from memelab.datasets.lake import LakeError
+
+    try:
+        app()
+    except LakeError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

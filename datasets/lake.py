@@ -1,0 +1,534 @@
+"""The lake: hive-partitioned Parquet by date, a DuckDB catalog of views, a manifest per table.
+
+Layout under the lake root::
+
+    swaps/date=YYYY-MM-DD/part-NNNNN.parquet   partitioned tables (swaps, launches)
+    wallets_truth/part-NNNNN.parquet           small tables, unpartitioned
+    _dict/mints.parquet, _dict/wallets.parquet  dense int32 ids for base58 addresses (append-only)
+    _manifest/<table>.json                     source(s), schema version, rows, time range, hashes
+    _quarantine/*.jsonl                        rows an importer refused, with row number and reason
+    catalog.duckdb                             views over the Parquet, for ad-hoc SQL
+
+Writes are append-only and idempotent: rows whose dedupe key (``schemas.DEDUPE_KEYS``) is already
+in the lake are dropped before writing. Reads stream partition by partition: nothing here ever
+materialises a whole table unless asked to (``read``), so a 100-million-row lake replays in the
+memory of one day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from memelab.datasets import schemas
+
+NS_PER_DAY = 86_400 * 1_000_000_000
+_DICT_KINDS = ("mints", "wallets")
+
+
+class LakeError(Exception):
+    """A lake problem a user can act on: the message names the path or table."""
+
+
+@dataclass(frozen=True)
+class WriteReport:
+    table: str
+    rows_in: int
+    rows_added: int
+    duplicates: int
+    partitions: tuple[str, ...]
+
+
+def ts_to_date(ts_ns: np.ndarray) -> np.ndarray:
+    """UTC date strings (YYYY-MM-DD) for nanosecond timestamps."""
+    return np.datetime_as_string(np.asarray(ts_ns, dtype="datetime64[ns]"), unit="D")
+
+
+def parse_time(value: str | int | float | None) -> int | None:
+    """A user's time bound (ISO-8601 date/datetime or epoch s/ms/ns) as int64 ns UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) or str(value).lstrip("-").isdigit():
+        v = int(value)
+        magnitude = abs(v)
+        if magnitude < 10**11:
+            return v * 1_000_000_000
+        if magnitude < 10**14:
+            return v * 1_000_000
+        if magnitude < 10**17:
+            return v * 1_000
+        return v
+    try:
+        parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise LakeError(f"cannot parse time {value!r}: use ISO-8601 or epoch seconds") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return int(parsed.timestamp()) * 1_000_000_000 + parsed.microsecond * 1_000
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Lake:
+    """A memelab lake rooted at ``root`` (created on first write)."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self._dicts: dict[str, pa.Array] = {}
+
+    def __repr__(self) -> str:
+        return f"Lake({str(self.root)!r})"
+
+    # ----------------------------------------------------------------- layout
+    def exists(self) -> bool:
+        return (self.root / "_manifest").is_dir()
+
+    def require(self) -> Lake:
+        """Raise a clear error when there is no lake at ``root``."""
+        if not self.exists():
+            raise LakeError(
+                f"no lake at {self.root}: create one with `memelab data synth --out {self.root}` "
+                "or `memelab data ingest FILE --lake ...`"
+            )
+        return self
+
+    def tables(self) -> list[str]:
+        mdir = self.root / "_manifest"
+        return sorted(p.stem for p in mdir.glob("*.json")) if mdir.is_dir() else []
+
+    def table_dir(self, name: str) -> Path:
+        return self.root / name
+
+    def partitions(self, name: str) -> list[str]:
+        """Partition values (dates) of a partitioned table, sorted."""
+        tdir = self.table_dir(name)
+        if not tdir.is_dir():
+            return []
+        return sorted(p.name.split("=", 1)[1] for p in tdir.glob("date=*") if p.is_dir())
+
+    def files(self, name: str, partition: str | None = None) -> list[Path]:
+        tdir = self.table_dir(name)
+        if partition is not None:
+            return sorted((tdir / f"date={partition}").glob("*.parquet"))
+        if name in schemas.PARTITION_COLUMN:
+            return sorted(tdir.glob("date=*/*.parquet"))
+        return sorted(tdir.glob("*.parquet"))
+
+    # ------------------------------------------------------------ dictionary
+    def _dict_path(self, kind: str) -> Path:
+        return self.root / "_dict" / f"{kind}.parquet"
+
+    def dictionary(self, kind: str) -> pa.Array:
+        """Addresses by dense id: ``dictionary('mints')[i]`` is the mint whose id is ``i``."""
+        if kind not in _DICT_KINDS:
+            raise LakeError(f"unknown dictionary {kind!r}; expected one of {_DICT_KINDS}")
+        if kind not in self._dicts:
+            path = self._dict_path(kind)
+            if path.exists():
+                self._dicts[kind] = pq.read_table(path).column("address").combine_chunks()
+            else:
+                self._dicts[kind] = pa.array([], pa.string())
+        return self._dicts[kind]
+
+    def ids_for(
+        self, kind: str, addresses: pa.Array | pa.ChunkedArray, add: bool = True
+    ) -> pa.Array:
+        """Dense int32 ids for addresses, appending unseen ones to the dictionary when ``add``."""
+        known = self.dictionary(kind)
+        ids = pc.index_in(addresses, value_set=known)
+        missing = pc.is_null(ids)
+        if add and pc.any(missing).as_py():
+            new = pc.unique(pc.filter(addresses, missing))
+            known = pa.concat_arrays([known, new.cast(pa.string())])
+            self._write_dict(kind, known)
+            ids = pc.index_in(addresses, value_set=known)
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
+        return ids.cast(pa.int32())
+
+    def _write_dict(self, kind: str, addresses: pa.Array) -> None:
+        path = self._dict_path(kind)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        pq.write_table(pa.table({"address": addresses}), tmp)
+        tmp.replace(path)
+        self._dicts[kind] = addresses
+
+    def addresses(self, kind: str, ids: np.ndarray) -> np.ndarray:
+        """Base58 strings for dense ids (vectorised)."""
+        return (
+            self.dictionary(kind)
+            .take(pa.array(np.asarray(ids, dtype=np.int64)))
+            .to_numpy(zero_copy_only=False)
+        )
+
+    # -------------------------------------------------------------- manifest
+    def _manifest_path(self, name: str) -> Path:
+        return self.root / "_manifest" / f"{name}.json"
+
+    def manifest(self, name: str) -> dict[str, Any]:
+        path = self._manifest_path(name)
+        if not path.exists():
+            raise LakeError(f"table {name!r} not in lake {self.root} (no {path})")
+        return json.loads(path.read_text())
+
+    def _save_manifest(self, name: str, manifest: dict[str, Any]) -> None:
+        path = self._manifest_path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files = manifest["files"]
+        manifest["rows"] = int(sum(f["rows"] for f in files.values()))
+        manifest["bytes"] = int(sum(f["bytes"] for f in files.values()))
+        digest = hashlib.sha256()
+        for rel in sorted(files):
+            digest.update(f"{rel}:{files[rel]['sha256']}\n".encode())
+        manifest["content_hash"] = digest.hexdigest()
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        tmp.replace(path)
+
+    # ----------------------------------------------------------------- write
+    def write(
+        self,
+        name: str,
+        table: pa.Table,
+        source: str,
+        dedupe: bool = True,
+        assign_ids: bool = True,
+    ) -> WriteReport:
+        """Append rows to table ``name``, idempotently.
+
+        ``table`` may omit the id columns (``mint_id``, ``trader_id``, ``wallet_id``): they are
+        filled from the lake dictionary. Rows already present (by dedupe key) are dropped, as are
+        duplicates within ``table`` itself (first occurrence kept). ``dedupe=False`` skips the key
+        check for writers that guarantee fresh keys (the synthetic generator on a new lake).
+        """
+        if name not in schemas.TABLE_SCHEMAS:
+            raise LakeError(f"unknown table {name!r}; known: {sorted(schemas.TABLE_SCHEMAS)}")
+        schema = schemas.TABLE_SCHEMAS[name]
+        table = self._conform(name, table, schema, assign_ids)
+        rows_in = table.num_rows
+        if dedupe and rows_in:
+            table = self._drop_known(name, table)
+        pcol = schemas.PARTITION_COLUMN.get(name)
+        manifest = self._load_or_new_manifest(name, source)
+        written: list[str] = []
+        if table.num_rows:
+            if pcol is None:
+                groups = [(None, table)]
+            else:
+                dates = ts_to_date(table.column(pcol).to_numpy())
+                table = table.append_column("__date", pa.array(dates))
+                groups = []
+                for date in np.unique(dates):
+                    part = table.filter(pc.equal(table.column("__date"), date)).drop_columns(
+                        ["__date"]
+                    )
+                    groups.append((str(date), part))
+            for date, part in groups:
+                if pcol is not None:
+                    part = part.take(pc.sort_indices(part, [(pcol, "ascending")]))
+                rel = self._write_part(name, date, part)
+                path = self.root / rel
+                manifest["files"][rel] = {
+                    "rows": part.num_rows,
+                    "bytes": path.stat().st_size,
+                    "sha256": _sha256_file(path),
+                }
+                if date is not None:
+                    written.append(date)
+            if pcol is not None:
+                col = table.column(pcol)
+                lo, hi = pc.min(col).as_py(), pc.max(col).as_py()
+                old = manifest.get("time_range")
+                if old:
+                    lo, hi = min(lo, old[0]), max(hi, old[1])
+                manifest["time_range"] = [lo, hi]
+        if source not in manifest["sources"]:
+            manifest["sources"].append(source)
+        self._save_manifest(name, manifest)
+        self.refresh_catalog()
+        return WriteReport(
+            table=name,
+            rows_in=rows_in,
+            rows_added=table.num_rows,
+            duplicates=rows_in - table.num_rows,
+            partitions=tuple(written),
+        )
+
+    def _load_or_new_manifest(self, name: str, source: str) -> dict[str, Any]:
+        if self._manifest_path(name).exists():
+            return self.manifest(name)
+        return {
+            "table": name,
+            "schema_version": schemas.SCHEMA_VERSION,
+            "sources": [],
+            "files": {},
+            "time_range": None,
+        }
+
+    def _conform(self, name: str, table: pa.Table, schema: pa.Schema, assign_ids: bool) -> pa.Table:
+        """Fill id columns from the dictionary, check and order columns to the declared schema."""
+        id_columns = {"mint_id": ("mint", "mints"), "trader_id": ("trader", "wallets")}
+        id_columns["wallet_id"] = ("wallet", "wallets")
+        for id_col, (addr_col, kind) in id_columns.items():
+            if schema.get_field_index(id_col) < 0:
+                continue
+            if id_col not in table.column_names or assign_ids:
+                if addr_col not in table.column_names:
+                    raise LakeError(f"table {name!r}: column {addr_col!r} is missing")
+                ids = self.ids_for(kind, table.column(addr_col))
+                if id_col in table.column_names:
+                    table = table.set_column(table.column_names.index(id_col), id_col, ids)
+                else:
+                    table = table.append_column(id_col, ids)
+        missing = [f.name for f in schema if f.name not in table.column_names and not f.nullable]
+        if missing:
+            raise LakeError(f"table {name!r}: required columns missing: {missing}")
+        columns = []
+        for f in schema:
+            if f.name in table.column_names:
+                col = table.column(f.name)
+                try:
+                    col = col.cast(f.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    raise LakeError(
+                        f"table {name!r}: column {f.name!r} is not {f.type}: {exc}"
+                    ) from exc
+                if not f.nullable and col.null_count:
+                    raise LakeError(f"table {name!r}: column {f.name!r} has {col.null_count} nulls")
+            else:
+                col = pa.nulls(table.num_rows, f.type)
+            columns.append(col)
+        return pa.Table.from_arrays(columns, schema=schema)
+
+    def _drop_known(self, name: str, table: pa.Table) -> pa.Table:
+        keys = list(schemas.DEDUPE_KEYS[name])
+        # Within the batch: keep the first occurrence of each key.
+        idx = pa.array(np.arange(table.num_rows))
+        first = (
+            table.select(keys)
+            .append_column("__i", idx)
+            .group_by(keys, use_threads=False)
+            .aggregate([("__i", "min")])
+            .column("__i_min")
+        )
+        if len(first) < table.num_rows:
+            table = table.take(pc.sort_indices(first))
+        # Against the lake: only partitions this batch touches are read (key columns only).
+        pcol = schemas.PARTITION_COLUMN.get(name)
+        if pcol is not None:
+            dates = np.unique(ts_to_date(table.column(pcol).to_numpy()))
+            existing_files = [f for d in dates for f in self.files(name, str(d))]
+        else:
+            existing_files = self.files(name)
+        if not existing_files:
+            return table
+        existing = pa.concat_tables(pq.read_table(f, columns=keys) for f in existing_files)
+        fresh = self._key_mask_not_in(table, existing, keys)
+        return table.filter(fresh)
+
+    @staticmethod
+    def _key_mask_not_in(table: pa.Table, existing: pa.Table, keys: list[str]) -> pa.Array:
+        def joined(t: pa.Table) -> pa.Array:
+            parts = [pc.cast(t.column(k), pa.string()) for k in keys]
+            return pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
+
+        return pc.invert(pc.is_in(joined(table), value_set=joined(existing).combine_chunks()))
+
+    def _write_part(self, name: str, date: str | None, part: pa.Table) -> str:
+        tdir = self.table_dir(name) if date is None else self.table_dir(name) / f"date={date}"
+        tdir.mkdir(parents=True, exist_ok=True)
+        seq = len(list(tdir.glob("part-*.parquet")))
+        rel_dir = tdir.relative_to(self.root)
+        rel = str(rel_dir / f"part-{seq:05d}.parquet")
+        tmp = self.root / (rel + ".tmp")
+        pq.write_table(part, tmp, compression="zstd", row_group_size=1 << 20)
+        tmp.replace(self.root / rel)
+        return rel
+
+    # ------------------------------------------------------------ quarantine
+    def quarantine(self, source: str, records: Iterable[dict[str, Any]]) -> Path | None:
+        """Write refused rows (``row``, ``reason``, ``raw``) to ``_quarantine``; returns the file."""
+        records = list(records)
+        if not records:
+            return None
+        qdir = self.root / "_quarantine"
+        qdir.mkdir(parents=True, exist_ok=True)
+        stem = Path(source).name.replace(os.sep, "_")
+        digest = hashlib.sha256(json.dumps(records, sort_keys=True, default=str).encode())
+        path = qdir / f"{stem}.{digest.hexdigest()[:10]}.jsonl"
+        with open(path, "w") as fh:
+            for rec in records:
+                fh.write(json.dumps({"source": source, **rec}, default=str) + "\n")
+        return path
+
+    # ------------------------------------------------------------------ read
+    def read(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> pa.Table:
+        """A whole table (or the ``[start, end)`` ns window of a partitioned one) in memory."""
+        files = self._files_in_window(name, start, end)
+        schema = schemas.TABLE_SCHEMAS[name]
+        if not files:
+            return schema.empty_table() if columns is None else schema.empty_table().select(columns)
+        table = pa.concat_tables(pq.read_table(f, columns=columns, schema=None) for f in files)
+        pcol = schemas.PARTITION_COLUMN.get(name)
+        if (
+            pcol is not None
+            and (start is not None or end is not None)
+            and pcol in table.column_names
+        ):
+            table = table.filter(_window_mask(table.column(pcol), start, end))
+        return table
+
+    def _files_in_window(self, name: str, start: int | None, end: int | None) -> list[Path]:
+        if name not in schemas.PARTITION_COLUMN:
+            return self.files(name)
+        out = []
+        for date in self._dates_in_window(name, start, end):
+            out.extend(self.files(name, date))
+        return out
+
+    def _dates_in_window(self, name: str, start: int | None, end: int | None) -> list[str]:
+        dates = self.partitions(name)
+        lo = ts_to_date(np.array([start]))[0] if start is not None else None
+        hi = ts_to_date(np.array([end - 1]))[0] if end is not None else None
+        return [d for d in dates if (lo is None or d >= lo) and (hi is None or d <= hi)]
+
+    def iter_events(self, start: int | None = None, end: int | None = None) -> Iterator[np.ndarray]:
+        """Replay events (``schemas.EVENT_DTYPE``), one sorted array per date partition.
+
+        Only numeric columns are read, so strings never enter replay memory. Within a partition
+        events are ordered by ``ts`` (stable: file order, then row order, breaks ties).
+        """
+        self.require()
+        src_cols = [src for _, src in schemas.EVENT_SOURCE_COLUMNS]
+        for date in self._dates_in_window("swaps", start, end):
+            tables = [pq.read_table(f, columns=src_cols) for f in self.files("swaps", date)]
+            if not tables:
+                continue
+            table = pa.concat_tables(tables)
+            if start is not None or end is not None:
+                table = table.filter(_window_mask(table.column("ts"), start, end))
+            events = table_to_events(table)
+            if len(events):
+                order = np.argsort(events["ts"], kind="stable")
+                if np.any(order != np.arange(len(order))):
+                    events = events[order]
+                yield events
+
+    def load_events(self, start: int | None = None, end: int | None = None) -> np.ndarray:
+        """All replay events in ``[start, end)`` as one array (in memory: mind the size)."""
+        chunks = list(self.iter_events(start, end))
+        if not chunks:
+            return np.empty(0, dtype=schemas.EVENT_DTYPE)
+        return np.concatenate(chunks)
+
+    def event_count(self) -> int:
+        try:
+            return int(self.manifest("swaps")["rows"])
+        except LakeError:
+            return 0
+
+    # -------------------------------------------------------------- catalog
+    def refresh_catalog(self) -> None:
+        """(Re)write ``catalog.duckdb``: one view per table over its Parquet files."""
+        import duckdb
+
+        path = self.root / "catalog.duckdb"
+        try:
+            con = duckdb.connect(str(path))
+        except duckdb.IOException:
+            return  # held open by a reader elsewhere; views are recreated on the next write
+        try:
+            self._create_views(con)
+        finally:
+            con.close()
+
+    def _create_views(self, con: Any) -> None:
+        for name in self.tables():
+            if not self.files(name):
+                continue
+            root = self.table_dir(name).resolve()
+            if name in schemas.PARTITION_COLUMN:
+                glob = f"{root}/date=*/*.parquet"
+                src = f"read_parquet('{glob}', hive_partitioning = true)"
+            else:
+                src = f"read_parquet('{root}/*.parquet')"
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {src}")
+
+    def connect(self) -> Any:
+        """An in-memory DuckDB connection with a view per table (safe beside other readers)."""
+        import duckdb
+
+        self.require()
+        con = duckdb.connect()
+        self._create_views(con)
+        return con
+
+    def sql(self, query: str) -> Any:
+        """Run SQL over the lake's views; returns a pandas DataFrame."""
+        con = self.connect()
+        try:
+            return con.sql(query).df()
+        finally:
+            con.close()
+
+
+def _window_mask(col: pa.ChunkedArray, start: int | None, end: int | None) -> pa.Array:
+    mask = None
+    if start is not None:
+        mask = pc.greater_equal(col, start)
+    if end is not None:
+        upper = pc.less(col, end)
+        mask = upper if mask is None else pc.and_(mask, upper)
+    return mask
+
+
+def table_to_events(table: pa.Table) -> np.ndarray:
+    """Convert swaps columns (as in ``EVENT_SOURCE_COLUMNS``) to an ``EVENT_DTYPE`` array."""
+    n = table.num_rows
+    events = np.empty(n, dtype=schemas.EVENT_DTYPE)
+    for field, src in schemas.EVENT_SOURCE_COLUMNS:
+        col = table.column(src)
+        if field == "venue":
+            events[field] = venue_ids(col)
+        elif events.dtype[field].kind == "f":
+            events[field] = col.to_numpy(zero_copy_only=False)  # nulls become NaN
+        else:
+            events[field] = col.to_numpy()
+    return events
+
+
+def venue_ids(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Vectorised venue name -> int8 id (unknown names map to ``other``)."""
+    encoded = pc.dictionary_encode(col)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    other = schemas.VENUE_ID["other"]
+    lut = np.array(
+        [schemas.VENUE_ID.get(v, other) for v in encoded.dictionary.to_pylist()], dtype=np.int8
+    )
+    if len(lut) == 0:
+        return np.empty(0, dtype=np.int8)
+    return lut[encoded.indices.to_numpy(zero_copy_only=False)]
