@@ -1,0 +1,281 @@
+"""Readers for tabular trade exports: CSV (also .gz/.zst), JSON Lines, JSON documents, Parquet.
+
+Each reader streams its file in batches of raw rows (CSV and JSON values as strings, so a bad
+number in row 900,000 quarantines that row instead of failing the file), maps every batch through
+the column-mapping preset (``presets``) and validates it (``fields.build_swaps``). Memory is one
+batch, whatever the file size; only a whole-document ``.json`` file is read at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+from memelab.datasets.importers.fields import build_swaps
+from memelab.datasets.importers.presets import Preset, RawBatch, resolve_preset
+from memelab.datasets.ingest import IngestError, ParseResult, register_reader
+
+CSV_BLOCK_BYTES = 32 << 20  # ~150k-300k rows of a typical trade export per batch
+PARQUET_BATCH_ROWS = 262_144
+JSON_BATCH_ROWS = 100_000
+
+
+def _records_to_table(records: list[dict[str, Any]]) -> pa.Table:
+    """JSON records -> a table of string columns (nested objects flattened with ``_``)."""
+    flat = [_flatten(r) for r in records]
+    names: dict[str, None] = {}
+    for r in flat:
+        names.update(dict.fromkeys(r))
+    return pa.table({k: pa.array([r.get(k) for r in flat], pa.string()) for k in names})
+
+
+def _flatten(obj: dict[str, Any], prefix: str = "") -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "_"))
+        elif value is None:
+            out[name] = None
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, str):
+            out[name] = value
+        elif isinstance(value, int | float):
+            out[name] = repr(value)
+        else:
+            out[name] = json.dumps(value)
+    return out
+
+
+def _parse_batches(
+    path: Path,
+    preset_name: str | None,
+    names: list[str],
+    batches: Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]],
+) -> Iterator[ParseResult]:
+    """Resolve the preset once per file, then map and validate every raw batch."""
+    preset: Preset = resolve_preset(path, names, preset_name)
+    state: dict[str, Any] = {"path": path}
+    for table, rows, malformed in batches:
+        result = ParseResult(swaps=pa.table({}), rows_read=0, preset=preset.name)
+        if table.num_rows:
+            canon, skipped = preset.to_canonical(RawBatch(table, rows), state)
+            if canon is not None:
+                result = build_swaps(canon)
+                result.preset = preset.name
+            result.skipped = dict(skipped)
+            result.rows_read = table.num_rows
+        result.quarantined = malformed + result.quarantined
+        result.rows_read = (result.rows_read or 0) + len(malformed)
+        result.info = {k: v for k, v in state.items() if k.startswith("units")}
+        yield result
+
+
+# ---------------------------------------------------------------------------------------- CSV
+def read_csv(path: Path, preset: str | None) -> Iterator[ParseResult]:
+    """Stream a CSV file (header row required); malformed lines are quarantined, not fatal."""
+    names = _csv_header(path)
+    if names is None:
+        return iter(())
+    return _parse_batches(path, preset, names, _csv_batches(path, names))
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """Column names from the first line (None: empty file); compressed files are decompressed."""
+    import csv
+    import io
+
+    try:
+        with pa.input_stream(str(path), compression="detect") as raw:
+            head = raw.read(1 << 20)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise IngestError(f"{path}: cannot read: {exc}") from exc
+    text = head.decode("utf-8-sig", errors="replace")
+    if not text.strip():
+        return None
+    names = next(csv.reader(io.StringIO(text)))
+    if len(set(names)) != len(names) or any(not n.strip() for n in names):
+        raise IngestError(f"{path}: header row has empty or repeated column names: {names}")
+    return names
+
+
+def _csv_batches(
+    path: Path, names: list[str]
+) -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+    malformed: list[dict[str, Any]] = []
+
+    def on_invalid(row: Any) -> str:
+        # row.number is the physical line (header = line 1); data rows are counted from 1.
+        number = int(row.number) - 1 if row.number is not None else -1
+        malformed.append(
+            {
+                "row": number,
+                "reason": f"csv: expected {row.expected_columns} columns, got {row.actual_columns}",
+                "raw": row.text,
+            }
+        )
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True
+        ),
+    )
+    next_row = 1
+    pending_bad: set[int] = set()  # malformed line numbers not yet passed
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except pa.ArrowInvalid as exc:
+            raise IngestError(f"{path}: CSV read failed near data row {next_row}: {exc}") from exc
+        # Data row numbers of this batch: consecutive, minus the malformed lines skipped within it.
+        pending_bad.update(m["row"] for m in malformed)
+        n = batch.num_rows
+        skip = sorted(b for b in pending_bad if b >= next_row)
+        numbers = np.arange(next_row, next_row + n + len(skip), dtype=np.int64)
+        if skip:
+            numbers = numbers[~np.isin(numbers, skip)]
+        numbers = numbers[:n]
+        if n:
+            next_row = int(numbers[-1]) + 1
+            pending_bad = {b for b in pending_bad if b >= next_row}
+        yield pa.Table.from_batches([batch]), numbers, malformed
+        malformed = []
+    if malformed:
+        yield (
+            pa.table({n: pa.array([], pa.string()) for n in names}),
+            np.empty(0, np.int64),
+            malformed,
+        )
+
+
+# --------------------------------------------------------------------------------------- JSON
+def read_jsonl(path: Path, preset: str | None) -> Iterator[ParseResult]:
+    """JSON Lines, one object per line; a line that is not a JSON object is quarantined.
+
+    A file that is one JSON document instead (an array of records, or an object holding one)
+    is accepted too, since exports name both ``.json``.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(1 << 16).lstrip()
+    if head[:1] == b"[" or (head[:1] == b"{" and not _first_line_is_object(head)):
+        return read_json(path, preset)
+    first = _jsonl_batches(path)
+    try:
+        table, rows, malformed = next(first)
+    except StopIteration:
+        return iter(())
+    names = table.column_names
+
+    def chain() -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+        yield table, rows, malformed
+        yield from first
+
+    return _parse_batches(path, preset, names, chain())
+
+
+def _first_line_is_object(head: bytes) -> bool:
+    line = head.split(b"\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
+
+
+def _jsonl_batches(path: Path) -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+    records: list[dict[str, Any]] = []
+    rows: list[int] = []
+    malformed: list[dict[str, Any]] = []
+    number = 0
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                malformed.append({"row": number, "reason": f"json: {exc}", "raw": line.rstrip()})
+                continue
+            if not isinstance(obj, dict):
+                malformed.append(
+                    {"row": number, "reason": "json: not an object", "raw": line.rstrip()}
+                )
+                continue
+            records.append(obj)
+            rows.append(number)
+            if len(records) >= JSON_BATCH_ROWS:
+                yield _records_to_table(records), np.asarray(rows, np.int64), malformed
+                records, rows, malformed = [], [], []
+    if records or malformed:
+        yield _records_to_table(records), np.asarray(rows, np.int64), malformed
+
+
+def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
+    """One JSON document: an array of records, or an object whose records sit under a key
+    (``rows``, ``data``, ``trades``, ``result``, nested too, e.g. Substreams ``@data.data``)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise IngestError(f"{path}: not valid JSON: {exc}") from exc
+    records = _find_records(doc)
+    if records is None:
+        raise IngestError(f"{path}: no list of records found (expected an array of objects)")
+    good = [(i + 1, r) for i, r in enumerate(records) if isinstance(r, dict)]
+    malformed = [
+        {"row": i + 1, "reason": "json: not an object", "raw": r}
+        for i, r in enumerate(records)
+        if not isinstance(r, dict)
+    ]
+    table = _records_to_table([r for _, r in good])
+    rows = np.asarray([i for i, _ in good], np.int64)
+    return _parse_batches(path, preset, table.column_names, iter([(table, rows, malformed)]))
+
+
+def _find_records(doc: Any) -> list[Any] | None:
+    if isinstance(doc, list):
+        return doc
+    if isinstance(doc, dict):
+        for key in ("rows", "data", "trades", "swaps", "result", "records", "@data"):
+            if key in doc:
+                found = _find_records(doc[key])
+                if found is not None:
+                    return found
+    return None
+
+
+# ------------------------------------------------------------------------------------ Parquet
+def read_parquet(path: Path, preset: str | None) -> Iterator[ParseResult]:
+    """Stream a Parquet file by record batches (typed columns are used as they are)."""
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise IngestError(f"{path}: not a readable Parquet file: {exc}") from exc
+    names = pf.schema_arrow.names
+
+    def batches() -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+        start = 1
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            n = batch.num_rows
+            yield pa.Table.from_batches([batch]), np.arange(start, start + n, dtype=np.int64), []
+            start += n
+
+    return _parse_batches(path, preset, names, batches())
+
+
+register_reader("csv", read_csv, (".csv", ".csv.gz", ".csv.zst", ".csv.bz2"))
+register_reader("jsonl", read_jsonl, (".jsonl", ".ndjson", ".json"))
+register_reader("json", read_json)
+register_reader("parquet", read_parquet, (".parquet", ".pq"))
