@@ -25,6 +25,10 @@ CSV_BLOCK_BYTES = 32 << 20  # ~150k-300k rows of a typical trade export per batc
 PARQUET_BATCH_ROWS = 262_144
 JSON_BATCH_ROWS = 100_000
 
+# One raw batch: rows (string or typed columns), their 1-based data row numbers, records of
+# malformed lines the format parser could not split into columns, and a count of blank lines.
+RawChunk = tuple[pa.Table, np.ndarray, list[dict[str, Any]], int]
+
 
 def _records_to_table(records: list[dict[str, Any]]) -> pa.Table:
     """JSON records -> a table of string columns (nested objects flattened with ``_``)."""
@@ -58,22 +62,25 @@ def _parse_batches(
     path: Path,
     preset_name: str | None,
     names: list[str],
-    batches: Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]],
+    batches: Iterator[RawChunk],
 ) -> Iterator[ParseResult]:
     """Resolve the preset once per file, then map and validate every raw batch."""
     preset: Preset = resolve_preset(path, names, preset_name)
     state: dict[str, Any] = {"path": path}
-    for table, rows, malformed in batches:
+    for table, rows, malformed, blank in batches:
         result = ParseResult(swaps=pa.table({}), rows_read=0, preset=preset.name)
+        skipped: dict[str, int] = {}
         if table.num_rows:
             canon, skipped = preset.to_canonical(RawBatch(table, rows), state)
             if canon is not None:
                 result = build_swaps(canon)
                 result.preset = preset.name
-            result.skipped = dict(skipped)
             result.rows_read = table.num_rows
+        result.skipped = dict(skipped)
+        if blank:
+            result.skipped["blank_line"] = blank
         result.quarantined = malformed + result.quarantined
-        result.rows_read = (result.rows_read or 0) + len(malformed)
+        result.rows_read = (result.rows_read or 0) + len(malformed) + blank
         result.info = {k: v for k, v in state.items() if k.startswith("units")}
         yield result
 
@@ -106,14 +113,16 @@ def _csv_header(path: Path) -> list[str] | None:
     return names
 
 
-def _csv_batches(
-    path: Path, names: list[str]
-) -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+def _csv_batches(path: Path, names: list[str]) -> Iterator[RawChunk]:
     malformed: list[dict[str, Any]] = []
+    blank_rows: list[int] = []
 
     def on_invalid(row: Any) -> str:
         # row.number is the physical line (header = line 1); data rows are counted from 1.
         number = int(row.number) - 1 if row.number is not None else -1
+        if not row.text.strip("\ufeff \t\r\n"):
+            blank_rows.append(number)  # e.g. a stray byte-order mark on the last line: no data
+            return "skip"
         malformed.append(
             {
                 "row": number,
@@ -132,7 +141,7 @@ def _csv_batches(
         ),
     )
     next_row = 1
-    pending_bad: set[int] = set()  # malformed line numbers not yet passed
+    pending_bad: set[int] = set()  # numbers of skipped lines not yet passed
     while True:
         try:
             batch = reader.read_next_batch()
@@ -140,8 +149,9 @@ def _csv_batches(
             break
         except pa.ArrowInvalid as exc:
             raise IngestError(f"{path}: CSV read failed near data row {next_row}: {exc}") from exc
-        # Data row numbers of this batch: consecutive, minus the malformed lines skipped within it.
+        # Data row numbers of this batch: consecutive, minus the lines skipped within it.
         pending_bad.update(m["row"] for m in malformed)
+        pending_bad.update(blank_rows)
         n = batch.num_rows
         skip = sorted(b for b in pending_bad if b >= next_row)
         numbers = np.arange(next_row, next_row + n + len(skip), dtype=np.int64)
@@ -151,14 +161,12 @@ def _csv_batches(
         if n:
             next_row = int(numbers[-1]) + 1
             pending_bad = {b for b in pending_bad if b >= next_row}
-        yield pa.Table.from_batches([batch]), numbers, malformed
-        malformed = []
-    if malformed:
-        yield (
-            pa.table({n: pa.array([], pa.string()) for n in names}),
-            np.empty(0, np.int64),
-            malformed,
-        )
+        yield pa.Table.from_batches([batch]), numbers, list(malformed), len(blank_rows)
+        malformed.clear()
+        blank_rows.clear()
+    if malformed or blank_rows:
+        empty = pa.table({n: pa.array([], pa.string()) for n in names})
+        yield empty, np.empty(0, np.int64), list(malformed), len(blank_rows)
 
 
 # --------------------------------------------------------------------------------------- JSON
@@ -174,13 +182,13 @@ def read_jsonl(path: Path, preset: str | None) -> Iterator[ParseResult]:
         return read_json(path, preset)
     first = _jsonl_batches(path)
     try:
-        table, rows, malformed = next(first)
+        table, rows, malformed, _ = next(first)
     except StopIteration:
         return iter(())
     names = table.column_names
 
-    def chain() -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
-        yield table, rows, malformed
+    def chain() -> Iterator[RawChunk]:
+        yield table, rows, malformed, 0
         yield from first
 
     return _parse_batches(path, preset, names, chain())
@@ -194,7 +202,7 @@ def _first_line_is_object(head: bytes) -> bool:
         return False
 
 
-def _jsonl_batches(path: Path) -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+def _jsonl_batches(path: Path) -> Iterator[RawChunk]:
     records: list[dict[str, Any]] = []
     rows: list[int] = []
     malformed: list[dict[str, Any]] = []
@@ -217,10 +225,10 @@ def _jsonl_batches(path: Path) -> Iterator[tuple[pa.Table, np.ndarray, list[dict
             records.append(obj)
             rows.append(number)
             if len(records) >= JSON_BATCH_ROWS:
-                yield _records_to_table(records), np.asarray(rows, np.int64), malformed
+                yield _records_to_table(records), np.asarray(rows, np.int64), malformed, 0
                 records, rows, malformed = [], [], []
     if records or malformed:
-        yield _records_to_table(records), np.asarray(rows, np.int64), malformed
+        yield _records_to_table(records), np.asarray(rows, np.int64), malformed, 0
 
 
 def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
@@ -241,7 +249,7 @@ def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
     ]
     table = _records_to_table([r for _, r in good])
     rows = np.asarray([i for i, _ in good], np.int64)
-    return _parse_batches(path, preset, table.column_names, iter([(table, rows, malformed)]))
+    return _parse_batches(path, preset, table.column_names, iter([(table, rows, malformed, 0)]))
 
 
 def _find_records(doc: Any) -> list[Any] | None:
@@ -257,19 +265,27 @@ def _find_records(doc: Any) -> list[Any] | None:
 
 
 # ------------------------------------------------------------------------------------ Parquet
+def _flatten_structs(table: pa.Table) -> pa.Table:
+    """Nested struct columns (``Trade.Buy.Amount``) as flat ones (``Trade_Buy_Amount``)."""
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table.rename_columns([n.replace(".", "_") for n in table.column_names])
+
+
 def read_parquet(path: Path, preset: str | None) -> Iterator[ParseResult]:
     """Stream a Parquet file by record batches (typed columns are used as they are)."""
     try:
         pf = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(f"{path}: not a readable Parquet file: {exc}") from exc
-    names = pf.schema_arrow.names
+    names = _flatten_structs(pf.schema_arrow.empty_table()).column_names
 
-    def batches() -> Iterator[tuple[pa.Table, np.ndarray, list[dict[str, Any]]]]:
+    def batches() -> Iterator[RawChunk]:
         start = 1
         for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
             n = batch.num_rows
-            yield pa.Table.from_batches([batch]), np.arange(start, start + n, dtype=np.int64), []
+            rows = np.arange(start, start + n, dtype=np.int64)
+            yield _flatten_structs(pa.Table.from_batches([batch])), rows, [], 0
             start += n
 
     return _parse_batches(path, preset, names, batches())
