@@ -1,0 +1,161 @@
+"""Every knob of the synthetic market, with the defaults that were calibrated against real data.
+
+The defaults are the calibrated generator (see ``docs/synthetic_market.md`` for the KS figures):
+change them only together with a new calibration run (``memelab data calibrate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+# pump.fun bonding curve constants (SOL, whole tokens).
+CURVE_VSOL0 = 30.0
+CURVE_VTOK0 = 1_073_000_000.0
+CURVE_REAL_TOK0 = 793_100_000.0
+CURVE_K = CURVE_VSOL0 * CURVE_VTOK0  # 3.219e10 SOL*tokens
+CURVE_VTOK_END = CURVE_VTOK0 - CURVE_REAL_TOK0  # virtual tokens left when the curve completes
+TOKEN_SUPPLY = 1_000_000_000.0
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    """Knobs of the agent-based market. Rates are per second, times in seconds, sizes in SOL."""
+
+    start: str = "2025-01-01"  # first simulated day (UTC)
+    # --- venues
+    curve_fee: float = 0.01  # pump.fun: 1% of the SOL side
+    amm_fee: float = 0.0025  # PumpSwap: 0.25%
+    # --- wallet population (fractions of --wallets; the rest are retail)
+    frac_alpha: float = 0.02
+    frac_insider: float = 0.05
+    frac_sniper: float = 0.03
+    frac_sybil: float = 0.10
+    sybil_cluster_min: int = 3
+    sybil_cluster_max: int = 7
+    retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
+    # --- tokens
+    quality_a: float = 1.0  # latent quality ~ Beta(a, b)
+    quality_b: float = 4.0
+    p_honeypot: float = 0.03
+    p_rug: float = 0.12
+    rug_mean_age_s: float = 900.0
+    max_life_s: float = 6 * 3600.0  # no token trades longer than this (bounds day spill-over)
+    # --- retail flow on a token: buy rate = buy_rate0 * exp(quality_gain * q) * exp(-age / tau)
+    buy_rate0: float = 0.004
+    quality_gain: float = 6.5
+    tau0_s: float = 120.0
+    tau_quality_gain: float = 4.0  # tau = tau0 * (1 + tau_quality_gain * q)
+    interest_sigma: float = 0.8  # log-normal token-to-token noise on the buy rate
+    buy_size_median: float = 0.35
+    buy_size_sigma: float = 1.1
+    buy_size_max: float = 40.0
+    hold_mean_s: float = 240.0  # retail/sybil holders sell with hazard 1/hold_mean
+    sell_full_p: float = 0.7  # a sell closes the whole position with this probability
+    momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
+    momentum_cap: float = 6.0
+    # --- after graduation (AMM): buy rate continues from its graduation level, decaying
+    amm_tau_s: float = 900.0
+    amm_buy_scale: float = 0.6
+    # --- creators / insiders
+    p_dev_buy: float = 0.8
+    dev_buy_median: float = 1.0
+    dev_buy_sigma: float = 0.8
+    creator_dump_mean_s: float = 600.0
+    rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
+    # --- snipers / bots: buy in the first seconds, flip fast
+    snipers_per_token: float = 1.5
+    sniper_delay_max_s: float = 3.0
+    sniper_size_median: float = 0.8
+    sniper_hold_mean_s: float = 45.0
+    # --- alpha wallets: buy high-quality tokens early, take profit after the move
+    alpha_quality_min: float = 0.45
+    alpha_follow_p: float = 0.25  # x skill: chance an alpha wallet buys a qualifying token
+    alpha_noise_p: float = 0.004  # chance to buy a non-qualifying token
+    alpha_delay_min_s: float = 2.0
+    alpha_delay_max_s: float = 25.0
+    alpha_size_median: float = 1.0
+    alpha_hold_mean_s: float = 420.0
+    # --- sybil clusters: co-buy the same mints within seconds
+    clusters_per_token: float = 0.8
+    sybil_member_p: float = 0.85
+    sybil_spread_s: float = 5.0
+    sybil_start_mean_s: float = 60.0
+    max_events_per_token: int = 200_000
+
+    def replace(self, **changes: object) -> SynthConfig:
+        """A copy with some knobs changed; unknown names raise ``ValueError``."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ValueError(f"unknown SynthConfig knob(s) {unknown}; known: {sorted(known)}")
+        return SynthConfig(**{**asdict(self), **changes})
+
+    def validate(self) -> None:
+        """Raise ``ValueError`` naming the first knob outside its valid range."""
+        for name in ("frac_alpha", "frac_insider", "frac_sniper", "frac_sybil"):
+            v = getattr(self, name)
+            if not 0.0 <= v < 1.0:
+                raise ValueError(f"SynthConfig.{name}={v} must be in [0, 1)")
+        if self.frac_alpha + self.frac_insider + self.frac_sniper + self.frac_sybil >= 1.0:
+            raise ValueError("SynthConfig: wallet kind fractions leave no retail wallets")
+        for name in ("p_honeypot", "p_rug", "p_dev_buy", "sell_full_p", "sybil_member_p"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"SynthConfig.{name}={v} must be a probability")
+        for name in ("tau0_s", "hold_mean_s", "max_life_s", "buy_size_median", "amm_tau_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"SynthConfig.{name} must be > 0")
+        if not 2 <= self.sybil_cluster_min <= self.sybil_cluster_max:
+            raise ValueError("SynthConfig: need 2 <= sybil_cluster_min <= sybil_cluster_max")
+        if self.max_life_s > 20 * 3600:
+            raise ValueError("SynthConfig.max_life_s must be <= 20 h (day-by-day streaming)")
+
+
+# Index of each float knob in the parameter vector handed to the numba kernel.
+KERNEL_KNOBS: tuple[str, ...] = (
+    "curve_fee",
+    "amm_fee",
+    "max_life_s",
+    "buy_rate0",
+    "quality_gain",
+    "tau0_s",
+    "tau_quality_gain",
+    "interest_sigma",
+    "buy_size_median",
+    "buy_size_sigma",
+    "buy_size_max",
+    "hold_mean_s",
+    "sell_full_p",
+    "momentum_gain",
+    "momentum_cap",
+    "amm_tau_s",
+    "amm_buy_scale",
+    "p_dev_buy",
+    "dev_buy_median",
+    "dev_buy_sigma",
+    "creator_dump_mean_s",
+    "rug_bundle_wallets",
+    "snipers_per_token",
+    "sniper_delay_max_s",
+    "sniper_size_median",
+    "sniper_hold_mean_s",
+    "alpha_quality_min",
+    "alpha_follow_p",
+    "alpha_noise_p",
+    "alpha_delay_min_s",
+    "alpha_delay_max_s",
+    "alpha_size_median",
+    "alpha_hold_mean_s",
+    "clusters_per_token",
+    "sybil_member_p",
+    "sybil_spread_s",
+    "sybil_start_mean_s",
+)
+K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
+
+
+def kernel_params(cfg: SynthConfig) -> np.ndarray:
+    """The float64 knob vector the kernel reads (order: ``KERNEL_KNOBS``)."""
+    return np.array([float(getattr(cfg, name)) for name in KERNEL_KNOBS], dtype=np.float64)

@@ -1,0 +1,508 @@
+# ruff: noqa: NPY002  (numba supports only the legacy np.random API, reseeded per token)
+"""Compiled core of the synthetic market: one token's life, event by event.
+
+Each token is simulated on its own (reseeded from (seed, token)), so a token's events do not
+depend on how tokens are batched: the generator can stream day by day and stay deterministic.
+
+Time runs in seconds of token age. Retail buys arrive as a point process whose intensity decays
+with age (thinning against the current intensity, which is an upper bound because it only
+decays between events); holders sell with a constant hazard; snipers, alpha wallets, sybil
+clusters, creators and rugs act at scheduled times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from memelab.datasets.synth.base58_nb import splitmix64_nb
+from memelab.datasets.synth.config import (
+    CURVE_K,
+    CURVE_VSOL0,
+    CURVE_VTOK0,
+    CURVE_VTOK_END,
+    K,
+)
+from numba import njit
+
+VENUE_CURVE = 0  # schemas.VENUE_ID["pumpfun"]
+VENUE_AMM = 1  # schemas.VENUE_ID["pumpswap"]
+
+# scheduled actions
+ACT_BUY = 1
+ACT_SELL_ALL = 2
+ACT_CREATOR_DUMP = 3
+ACT_RUG = 4
+
+# holder kinds inside a token (what selling behaviour they follow)
+H_RETAIL = 0  # sells by hazard
+H_SCHEDULED = 1  # sells at a scheduled time only (snipers, alpha, insiders)
+
+FATE_DIED = 0
+FATE_GRADUATED = 1
+FATE_RUG = 2
+FATE_HONEYPOT = 3
+
+MAX_SCHEDULE = 256
+MAX_HOLDERS = 50_000
+
+# knob indices, resolved at import (numba sees them as constants)
+_P_CURVE_FEE = K["curve_fee"]
+_P_AMM_FEE = K["amm_fee"]
+_P_MAX_LIFE = K["max_life_s"]
+_P_BUY_RATE0 = K["buy_rate0"]
+_P_Q_GAIN = K["quality_gain"]
+_P_TAU0 = K["tau0_s"]
+_P_INTEREST_SIG = K["interest_sigma"]
+_P_TAU_Q = K["tau_quality_gain"]
+_P_SIZE_MED = K["buy_size_median"]
+_P_SIZE_SIG = K["buy_size_sigma"]
+_P_SIZE_MAX = K["buy_size_max"]
+_P_HOLD = K["hold_mean_s"]
+_P_SELL_FULL = K["sell_full_p"]
+_P_MOM = K["momentum_gain"]
+_P_MOM_CAP = K["momentum_cap"]
+_P_AMM_TAU = K["amm_tau_s"]
+_P_AMM_SCALE = K["amm_buy_scale"]
+_P_DEV_P = K["p_dev_buy"]
+_P_DEV_MED = K["dev_buy_median"]
+_P_DEV_SIG = K["dev_buy_sigma"]
+_P_DUMP = K["creator_dump_mean_s"]
+_P_BUNDLE = K["rug_bundle_wallets"]
+_P_SNIPERS = K["snipers_per_token"]
+_P_SNIPE_DELAY = K["sniper_delay_max_s"]
+_P_SNIPE_SIZE = K["sniper_size_median"]
+_P_SNIPE_HOLD = K["sniper_hold_mean_s"]
+_P_ALPHA_QMIN = K["alpha_quality_min"]
+_P_ALPHA_P = K["alpha_follow_p"]
+_P_ALPHA_NOISE = K["alpha_noise_p"]
+_P_ALPHA_DMIN = K["alpha_delay_min_s"]
+_P_ALPHA_DMAX = K["alpha_delay_max_s"]
+_P_ALPHA_SIZE = K["alpha_size_median"]
+_P_ALPHA_HOLD = K["alpha_hold_mean_s"]
+_P_CLUSTERS = K["clusters_per_token"]
+_P_SYB_P = K["sybil_member_p"]
+_P_SYB_SPREAD = K["sybil_spread_s"]
+_P_SYB_START = K["sybil_start_mean_s"]
+
+
+@njit(cache=True)
+def curve_buy_nb(vs: float, vt: float, sol_in: float) -> float:
+    """Tokens out of a constant-product buy of ``sol_in`` (after fee) on reserves (vs, vt)."""
+    return vt - (vs * vt) / (vs + sol_in)
+
+
+@njit(cache=True)
+def curve_sell_nb(vs: float, vt: float, tokens_in: float) -> float:
+    """Gross SOL out of a constant-product sell of ``tokens_in`` on reserves (vs, vt)."""
+    return vs - (vs * vt) / (vt + tokens_in)
+
+
+@njit(cache=True)
+def _schedule(sch_t, sch_w, sch_act, sch_amt, n, t, w, act, amt):
+    if n >= MAX_SCHEDULE:
+        return n
+    sch_t[n] = t
+    sch_w[n] = w
+    sch_act[n] = act
+    sch_amt[n] = amt
+    return n + 1
+
+
+@njit(cache=True)
+def simulate_tokens_nb(
+    tok_lo: int,
+    tok_hi: int,
+    t0_ns: np.ndarray,
+    creator: np.ndarray,
+    quality: np.ndarray,
+    honeypot: np.ndarray,
+    rug_age_s: np.ndarray,
+    horizon_ns: np.int64,
+    seed: np.int64,
+    p: np.ndarray,
+    retail_cdf: np.ndarray,
+    retail_ids: np.ndarray,
+    alpha_ids: np.ndarray,
+    alpha_skill: np.ndarray,
+    sniper_ids: np.ndarray,
+    insider_ids: np.ndarray,
+    cluster_ptr: np.ndarray,
+    cluster_members: np.ndarray,
+    ev_ts: np.ndarray,
+    ev_mint: np.ndarray,
+    ev_trader: np.ndarray,
+    ev_side: np.ndarray,
+    ev_venue: np.ndarray,
+    ev_sol: np.ndarray,
+    ev_tokens: np.ndarray,
+    ev_price: np.ndarray,
+    ev_vsol: np.ndarray,
+    ev_vtok: np.ndarray,
+    ev_fee: np.ndarray,
+    ev_seq: np.ndarray,
+    out_grad_ns: np.ndarray,
+    out_rug_ns: np.ndarray,
+    out_fate: np.ndarray,
+    max_per_token: int,
+) -> tuple[int, int]:
+    """Simulate tokens ``tok_lo..`` into the event buffers until they are nearly full.
+
+    Returns (events written, next token to simulate). The caller drains the buffers and calls
+    again from the returned token until it reaches ``tok_hi``.
+    """
+    cap = ev_ts.shape[0]
+    n = 0
+    tok = tok_lo
+    h_w = np.empty(MAX_HOLDERS, dtype=np.int32)
+    h_tok = np.empty(MAX_HOLDERS, dtype=np.float64)
+    h_kind = np.empty(MAX_HOLDERS, dtype=np.int8)
+    sch_t = np.empty(MAX_SCHEDULE, dtype=np.float64)
+    sch_w = np.empty(MAX_SCHEDULE, dtype=np.int32)
+    sch_act = np.empty(MAX_SCHEDULE, dtype=np.int8)
+    sch_amt = np.empty(MAX_SCHEDULE, dtype=np.float64)
+    n_clusters = cluster_ptr.shape[0] - 1
+    while tok < tok_hi and cap - n >= max_per_token:
+        h = splitmix64_nb(np.uint64(seed) * np.uint64(1000003) + np.uint64(tok))
+        np.random.seed(np.int64(h & np.uint64(0xFFFFFFFF)))
+        t0 = t0_ns[tok]
+        q = quality[tok]
+        cre = creator[tok]
+        hp = honeypot[tok]
+        life = min(p[_P_MAX_LIFE], (horizon_ns - t0) / 1e9)
+        start_n = n
+        seq = 0
+        venue = VENUE_CURVE
+        vs = CURVE_VSOL0
+        vt = CURVE_VTOK0
+        grad_age = -1.0
+        rugged = False
+        fee_rate = p[_P_CURVE_FEE]
+        interest = np.exp(p[_P_Q_GAIN] * q + p[_P_INTEREST_SIG] * np.random.normal())
+        tau = p[_P_TAU0] * (1.0 + p[_P_TAU_Q] * q)
+        b0 = p[_P_BUY_RATE0] * interest
+        price0 = vs / vt
+        n_h = 0
+        n_s = 0
+        creator_tokens = 0.0
+        # --- creation event: the new curve's reserves
+        ev_ts[n] = t0
+        ev_mint[n] = tok
+        ev_trader[n] = cre
+        ev_side[n] = 0
+        ev_venue[n] = venue
+        ev_sol[n] = 0.0
+        ev_tokens[n] = 0.0
+        ev_price[n] = vs / vt
+        ev_vsol[n] = vs
+        ev_vtok[n] = vt
+        ev_fee[n] = 0.0
+        ev_seq[n] = seq
+        n += 1
+        seq += 1
+        # --- scheduled actors
+        if np.random.random() < p[_P_DEV_P] or rug_age_s[tok] < 1e30:
+            dev = p[_P_DEV_MED] * np.exp(p[_P_DEV_SIG] * np.random.normal())
+            if rug_age_s[tok] < 1e30:
+                dev *= 2.0
+            n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, 0.0, cre, ACT_BUY, dev)
+        if rug_age_s[tok] < 1e30:
+            n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, rug_age_s[tok], cre, ACT_RUG, 0.0)
+            nb = int(p[_P_BUNDLE])
+            for _ in range(nb):
+                w = insider_ids[np.random.randint(insider_ids.shape[0])]
+                amt = p[_P_DEV_MED] * np.exp(p[_P_DEV_SIG] * np.random.normal())
+                ta = np.random.random() * 0.8
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
+                n_s = _schedule(
+                    sch_t,
+                    sch_w,
+                    sch_act,
+                    sch_amt,
+                    n_s,
+                    rug_age_s[tok] - 0.5 + np.random.random() * 0.4,
+                    w,
+                    ACT_SELL_ALL,
+                    0.0,
+                )
+        else:
+            dump_at = np.random.exponential(p[_P_DUMP])
+            n_s = _schedule(
+                sch_t, sch_w, sch_act, sch_amt, n_s, dump_at, cre, ACT_CREATOR_DUMP, 0.0
+            )
+        if sniper_ids.shape[0] > 0:
+            ns = np.random.poisson(p[_P_SNIPERS])
+            for _ in range(ns):
+                w = sniper_ids[np.random.randint(sniper_ids.shape[0])]
+                ta = 0.4 + np.random.random() * p[_P_SNIPE_DELAY]
+                amt = p[_P_SNIPE_SIZE] * np.exp(0.5 * np.random.normal())
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
+                th = ta + np.random.exponential(p[_P_SNIPE_HOLD])
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
+        for i in range(alpha_ids.shape[0]):
+            if q >= p[_P_ALPHA_QMIN]:
+                pf = p[_P_ALPHA_P] * alpha_skill[i]
+            else:
+                pf = p[_P_ALPHA_NOISE]
+            if np.random.random() < pf:
+                ta = p[_P_ALPHA_DMIN] + np.random.random() * (p[_P_ALPHA_DMAX] - p[_P_ALPHA_DMIN])
+                amt = p[_P_ALPHA_SIZE] * np.exp(0.5 * np.random.normal())
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, alpha_ids[i], ACT_BUY, amt)
+                th = ta + np.random.exponential(p[_P_ALPHA_HOLD])
+                n_s = _schedule(
+                    sch_t, sch_w, sch_act, sch_amt, n_s, th, alpha_ids[i], ACT_SELL_ALL, 0.0
+                )
+        if n_clusters > 0:
+            nc = np.random.poisson(p[_P_CLUSTERS])
+            for _ in range(nc):
+                c = np.random.randint(n_clusters)
+                ts0 = np.random.exponential(p[_P_SYB_START])
+                for j in range(cluster_ptr[c], cluster_ptr[c + 1]):
+                    if np.random.random() < p[_P_SYB_P]:
+                        ta = ts0 + np.random.random() * p[_P_SYB_SPREAD]
+                        amt = p[_P_SIZE_MED] * np.exp(0.6 * np.random.normal())
+                        # sybil members hold like retail: registered as hazard sellers on buy
+                        n_s = _schedule(
+                            sch_t,
+                            sch_w,
+                            sch_act,
+                            sch_amt,
+                            n_s,
+                            ta,
+                            -2 - cluster_members[j],
+                            ACT_BUY,
+                            amt,
+                        )
+        # --- main loop
+        t = 0.0
+        while n - start_n < max_per_token - 4:
+            # current intensities (upper bounds until the next event: they only decay)
+            if rugged:
+                break
+            mom = 1.0
+            px = vs / vt
+            if p[_P_MOM] > 0.0:
+                mom = min(p[_P_MOM_CAP], (px / price0) ** p[_P_MOM])
+            if venue == VENUE_CURVE:
+                lam_b = b0 * mom * np.exp(-t / tau)
+            else:
+                lam_b = (
+                    b0
+                    * p[_P_AMM_SCALE]
+                    * mom
+                    * np.exp(-(grad_age / tau) - (t - grad_age) / p[_P_AMM_TAU])
+                )
+            n_sellers = 0
+            if not hp:
+                n_sellers = n_h
+            lam_s = n_sellers / p[_P_HOLD]
+            lam = lam_b + lam_s
+            # next scheduled action
+            i_s = -1
+            t_s = 1e300
+            for i in range(n_s):
+                if sch_t[i] < t_s:
+                    t_s = sch_t[i]
+                    i_s = i
+            if lam > 0.0:
+                t_prop = t + np.random.exponential(1.0 / lam)
+            else:
+                t_prop = 1e300
+            if t_s <= t_prop:
+                if t_s >= life:
+                    break
+                t = max(t, t_s)
+                w = sch_w[i_s]
+                act = sch_act[i_s]
+                amt = sch_amt[i_s]
+                # remove from schedule (swap with last)
+                n_s -= 1
+                sch_t[i_s] = sch_t[n_s]
+                sch_w[i_s] = sch_w[n_s]
+                sch_act[i_s] = sch_act[n_s]
+                sch_amt[i_s] = sch_amt[n_s]
+                side = 0
+                trader = w
+                sol = 0.0
+                tokens = 0.0
+                hold_kind = H_SCHEDULED
+                if w <= -2:  # sybil member: hazard seller
+                    trader = -2 - w
+                    hold_kind = H_RETAIL
+                if act == ACT_BUY:
+                    side = 1
+                    sol = amt
+                elif act == ACT_SELL_ALL:
+                    if hp and trader != cre:
+                        continue
+                    side = -1
+                    j = 0
+                    while j < n_h:
+                        if h_w[j] == trader:
+                            tokens += h_tok[j]
+                            n_h -= 1
+                            h_w[j] = h_w[n_h]
+                            h_tok[j] = h_tok[n_h]
+                            h_kind[j] = h_kind[n_h]
+                        else:
+                            j += 1
+                    if tokens <= 0.0:
+                        continue
+                elif act == ACT_RUG and venue == VENUE_AMM:
+                    # liquidity pulled (side 0, below)
+                    rugged = True
+                    out_rug_ns[tok] = t0 + np.int64(t * 1e9)
+                else:  # creator dump; on the curve a rug is the creator dumping everything
+                    if act == ACT_RUG:
+                        rugged = True
+                        out_rug_ns[tok] = t0 + np.int64(t * 1e9)
+                    if creator_tokens <= 0.0:
+                        continue
+                    side = -1
+                    tokens = creator_tokens
+                    creator_tokens = 0.0
+            else:
+                if t_prop >= life:
+                    break
+                # thinning: accept with the intensity at t_prop over the bound
+                if venue == VENUE_CURVE:
+                    lb = b0 * mom * np.exp(-t_prop / tau)
+                else:
+                    lb = (
+                        b0
+                        * p[_P_AMM_SCALE]
+                        * mom
+                        * np.exp(-(grad_age / tau) - (t_prop - grad_age) / p[_P_AMM_TAU])
+                    )
+                t = t_prop
+                if np.random.random() * lam > lb + lam_s:
+                    continue
+                if np.random.random() * (lb + lam_s) < lb:
+                    side = 1
+                    u = np.random.random() * retail_cdf[retail_cdf.shape[0] - 1]
+                    trader = retail_ids[np.searchsorted(retail_cdf, u)]
+                    sol = min(
+                        p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
+                    )
+                    hold_kind = H_RETAIL
+                    tokens = 0.0
+                else:
+                    j = np.random.randint(n_h)
+                    if h_kind[j] == H_SCHEDULED:
+                        continue  # snipers, alpha and insiders sell on their own schedule
+                    side = -1
+                    trader = h_w[j]
+                    if np.random.random() < p[_P_SELL_FULL] or h_tok[j] < 1.0:
+                        tokens = h_tok[j]
+                        n_h -= 1
+                        h_w[j] = h_w[n_h]
+                        h_tok[j] = h_tok[n_h]
+                        h_kind[j] = h_kind[n_h]
+                    else:
+                        tokens = h_tok[j] * 0.5
+                        h_tok[j] -= tokens
+                    sol = 0.0
+            # --- execute the trade (or the rug) against the current venue
+            ts = t0 + np.int64(t * 1e9)
+            if ts >= horizon_ns:
+                if rugged:  # the rug would happen after the horizon: it did not happen
+                    rugged = False
+                    out_rug_ns[tok] = -1
+                break
+            if side == 0:
+                # liquidity pulled on the AMM: reserves collapse by 99.9%
+                removed_s = vs * 0.999
+                removed_t = vt * 0.999
+                vs -= removed_s
+                vt -= removed_t
+                ev_ts[n] = ts
+                ev_mint[n] = tok
+                ev_trader[n] = cre
+                ev_side[n] = 0
+                ev_venue[n] = venue
+                ev_sol[n] = removed_s
+                ev_tokens[n] = removed_t
+                ev_price[n] = vs / vt
+                ev_vsol[n] = vs
+                ev_vtok[n] = vt
+                ev_fee[n] = 0.0
+                ev_seq[n] = seq
+                n += 1
+                seq += 1
+                continue
+            graduate_now = False
+            if side == 1:
+                sol_in = sol / (1.0 + fee_rate)
+                tokens = curve_buy_nb(vs, vt, sol_in)
+                if venue == VENUE_CURVE and vt - tokens <= CURVE_VTOK_END:
+                    # the curve sells at most its remaining real tokens, then completes
+                    tokens = vt - CURVE_VTOK_END
+                    vs_new = CURVE_K / CURVE_VTOK_END
+                    sol_in = vs_new - vs
+                    vs = vs_new
+                    vt = CURVE_VTOK_END
+                    graduate_now = True
+                else:
+                    vs = vs + sol_in
+                    vt = CURVE_K / vs if venue == VENUE_CURVE else vt - tokens
+                fee = sol_in * fee_rate
+                sol_amount = sol_in
+                if trader == cre:
+                    creator_tokens += tokens
+                elif n_h < MAX_HOLDERS:
+                    h_w[n_h] = trader
+                    h_tok[n_h] = tokens
+                    h_kind[n_h] = hold_kind
+                    n_h += 1
+            else:
+                gross = curve_sell_nb(vs, vt, tokens)
+                vt = vt + tokens
+                vs = CURVE_K / vt if venue == VENUE_CURVE else vs - gross
+                fee = gross * fee_rate
+                sol_amount = gross
+            ev_ts[n] = ts
+            ev_mint[n] = tok
+            ev_trader[n] = trader
+            ev_side[n] = side
+            ev_venue[n] = venue
+            ev_sol[n] = sol_amount
+            ev_tokens[n] = tokens
+            ev_price[n] = sol_amount / tokens if tokens > 0.0 else vs / vt
+            ev_vsol[n] = vs
+            ev_vtok[n] = vt
+            ev_fee[n] = fee
+            ev_seq[n] = seq
+            n += 1
+            seq += 1
+            if graduate_now:
+                # migration: the real SOL and the price carry over into a constant-product pool
+                grad_age = t
+                out_grad_ns[tok] = ts
+                real_sol = vs - CURVE_VSOL0
+                price = vs / vt
+                vs = real_sol
+                vt = real_sol / price
+                venue = VENUE_AMM
+                fee_rate = p[_P_AMM_FEE]
+                ev_ts[n] = ts
+                ev_mint[n] = tok
+                ev_trader[n] = cre
+                ev_side[n] = 0
+                ev_venue[n] = venue
+                ev_sol[n] = vs
+                ev_tokens[n] = vt
+                ev_price[n] = vs / vt
+                ev_vsol[n] = vs
+                ev_vtok[n] = vt
+                ev_fee[n] = 0.0
+                ev_seq[n] = seq
+                n += 1
+                seq += 1
+        if hp:
+            out_fate[tok] = FATE_HONEYPOT
+        elif rugged:
+            out_fate[tok] = FATE_RUG
+        elif grad_age >= 0.0:
+            out_fate[tok] = FATE_GRADUATED
+        else:
+            out_fate[tok] = FATE_DIED
+        tok += 1
+    return n, tok
