@@ -53,3 +53,124 @@ def validate(lake: Path = LakeOpt) -> None:
             typer.echo(f"FAIL {p}")
         fail(f"{len(problems)} problem(s) in {lake}", code=1)
     typer.echo(f"OK {lake}: schemas, ordering, keys and hashes check out")
+
+
+@app.command("ingest")
+def ingest_cmd(
+    paths: list[Path] = typer.Argument(..., help="Trade files (CSV, JSONL/JSON, Parquet)."),
+    lake: Path = LakeOpt,
+    fmt: str | None = typer.Option(
+        None, "--format", help="csv|jsonl|json|parquet (default: by file ending)."
+    ),
+    preset: str | None = typer.Option(
+        None,
+        "--map",
+        help="Column mapping: generic|flipside|bitquery|kaggle (default: by column names).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Import trade exports into the lake: bad rows are quarantined, re-imports add nothing."""
+    import sys
+
+    from memelab.datasets.ingest import ingest
+    from tqdm.auto import tqdm
+
+    # A rows-read bar on stderr (silent when stderr is not a terminal, e.g. under --json pipes).
+    bar = tqdm(desc="ingest", unit="row", disable=not sys.stderr.isatty(), file=sys.stderr)
+    seen: dict[Path, int] = {}
+
+    def on_progress(path: Path, rows: int) -> None:
+        bar.update(rows - seen.get(path, 0))
+        seen[path] = rows
+
+    try:
+        report = ingest(lake, paths, format=fmt, preset=preset, on_progress=on_progress)
+    finally:
+        bar.close()
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    for f in report.files:
+        typer.echo(
+            f"{f.path}  [{f.format}, {f.preset}]  read {f.rows_read:,}  ingested {f.ingested:,}  "
+            f"duplicates {f.duplicates:,}  quarantined {f.quarantined:,}"
+            + (f"  skipped {sum(f.skipped.values()):,}" if f.skipped else "")
+        )
+        if f.skipped:
+            typer.echo("    skipped: " + ", ".join(f"{k} {v:,}" for k, v in f.skipped.items()))
+        if f.quarantined:
+            reasons = ", ".join(f"{k} {v:,}" for k, v in f.quarantine_reasons.items())
+            typer.echo(f"    quarantine reasons (rows per field): {reasons}")
+            typer.echo(f"    quarantine file: {f.quarantine_file}")
+        if f.launches_ingested or f.launches_duplicates:
+            typer.echo(
+                f"    launches ingested {f.launches_ingested:,}  duplicates {f.launches_duplicates:,}"
+            )
+        for k, v in f.info.items():
+            typer.echo(f"    {k}: {v}")
+    t = report.totals
+    typer.echo(
+        f"total  {t['files']} file(s)  read {t['rows_read']:,}  ingested {t['ingested']:,}  "
+        f"duplicates {t['duplicates']:,}  quarantined {t['quarantined']:,}  "
+        f"skipped {t['skipped']:,}  -> {report.lake}"
+    )
+
+
+@app.command("synth")
+def synth(
+    out: Path = typer.Option(..., "--out", help="Lake directory to create (must be new or empty)."),
+    tokens: int = typer.Option(400, "--tokens", help="Token launches to simulate."),
+    wallets: int = typer.Option(2_000, "--wallets", help="Wallets in the population."),
+    days: int = typer.Option(2, "--days", help="Days of market (one swaps partition per day)."),
+    seed: int = typer.Option(7, "--seed", help="Seed: same seed, same bytes."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing lake at --out."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
+) -> None:
+    """Generate a synthetic pump.fun market (with ground truth) into a new lake."""
+    import time
+
+    from memelab.cli._common import progress
+    from memelab.datasets.synth import synthesize
+
+    t_start = time.perf_counter()
+    bar = iter(progress(range(days), total=days, desc="synth", unit="day"))
+    written: dict[str, int] = {}
+
+    def on_day(date: str, n: int) -> None:
+        written[date] = n
+        next(bar, None)
+
+    try:
+        lake = synthesize(out, tokens, wallets, days, seed, overwrite=overwrite, on_day=on_day)
+    except ValueError as exc:
+        fail(str(exc))
+    next(bar, None)
+    summary = _synth_summary(lake, time.perf_counter() - t_start, seed)
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"synthetic lake {summary['lake']}: {summary['swaps']:,} swaps, {summary['tokens']:,} "
+        f"tokens, {summary['wallets']:,} wallets, {days} day(s), seed {seed} "
+        f"({summary['seconds']:.1f} s)"
+    )
+    typer.echo("  token fates:  " + ", ".join(f"{k}={v}" for k, v in summary["fates"].items()))
+    typer.echo("  wallet kinds: " + ", ".join(f"{k}={v}" for k, v in summary["kinds"].items()))
+    typer.echo(f"  swaps content hash {summary['content_hash']}")
+
+
+def _synth_summary(lake, seconds: float, seed: int) -> dict:
+    fates = dict(lake.sql("select fate, count(*) from tokens_truth group by 1 order by 1").values)
+    kinds = dict(lake.sql("select kind, count(*) from wallets_truth group by 1 order by 1").values)
+    m = lake.manifest("swaps")
+    return {
+        "lake": str(lake.root),
+        "seed": seed,
+        "swaps": int(m["rows"]),
+        "tokens": int(sum(fates.values())),
+        "wallets": int(sum(kinds.values())),
+        "fates": {k: int(v) for k, v in fates.items()},
+        "kinds": {k: int(v) for k, v in kinds.items()},
+        "content_hash": m["content_hash"],
+        "seconds": round(seconds, 3),
+    }
