@@ -1,0 +1,16 @@
+"""Solana sources for the lake: transactions, feeds and RPC backfill -> canonical ``swaps`` rows.
+
+- ``tx``: any transaction form (RPC json/jsonParsed/base64, getBlock entry, geyser) -> ``TxView``;
+- ``idl``: Borsh decoding driven by the bundled Anchor IDLs (``idl/``), tolerant of old layouts;
+- ``parse``: ``parse_transaction`` -> swaps/launches rows (pump.fun, PumpSwap, Raydium, Meteora);
+- ``feeds``: PumpPortal, ``logsSubscribe`` and Substreams messages -> rows (the live runner's too);
+- ``backfill``: ``getSignaturesForAddress`` + ``getTransaction`` paging, resumable, into a lake.
+
+File readers (``rpc-json``, ``geyser``, ``pumpportal``, ``substreams``) register with
+``memelab.datasets.ingest`` from ``memelab.datasets.importers.solana``.
+"""
+
+from memelab.datasets.solana.parse import TxParse, parse_transaction
+from memelab.datasets.solana.tx import MalformedTransaction
+
+__all__ = ["MalformedTransaction", "TxParse", "parse_transaction"]

@@ -1,0 +1,300 @@
+"""One normalised view of a Solana transaction, whatever form it arrived in.
+
+Accepted forms: a ``getTransaction`` JSON-RPC envelope or its bare ``result`` (encodings ``json``,
+``jsonParsed``, ``base64``/``base58`` where the message is decoded with ``solders``), a transaction
+embedded in a ``getBlock`` result (``{meta, transaction, version}``, no slot or block time), and a
+Yellowstone-geyser ``SubscribeUpdateTransaction`` message in JSON (``{filters, transaction:
+{transaction: {signature, transaction, meta, index}, slot}}``; keys in base58 or base64).
+
+Everything that does not fit raises ``MalformedTransaction`` naming the field, so the caller can
+quarantine the transaction with its reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from memelab.datasets.solana.programs import b58decode
+from solders.pubkey import Pubkey
+from solders.signature import Signature
+from solders.transaction import VersionedTransaction
+
+
+class MalformedTransaction(ValueError):
+    """The transaction cannot be read; the message names the field at fault."""
+
+
+@dataclass(slots=True)
+class Instruction:
+    program: str
+    accounts: tuple[int, ...]  # indices into TxView.keys
+    data: bytes | None  # None for instructions the RPC node pre-parsed (jsonParsed)
+    outer: int  # index of the top-level instruction this one belongs to
+    inner: int  # -1 for the top-level instruction, else its position among the inner ones
+
+
+@dataclass(slots=True)
+class TokenBalance:
+    mint: str
+    owner: str | None
+    amount: int  # base units
+    decimals: int
+
+
+@dataclass(slots=True)
+class TxView:
+    signature: str
+    slot: int | None
+    block_time: int | None  # unix seconds
+    keys: list[str]
+    num_signers: int
+    instructions: list[Instruction]  # top-level and inner, in execution order
+    logs: list[str] | None
+    pre_lamports: list[int]
+    post_lamports: list[int]
+    pre_tokens: dict[int, TokenBalance] = field(default_factory=dict)
+    post_tokens: dict[int, TokenBalance] = field(default_factory=dict)
+    err: Any = None
+    fee: int = 0
+
+    @property
+    def fee_payer(self) -> str:
+        return self.keys[0]
+
+    @property
+    def failed(self) -> bool:
+        return self.err is not None
+
+
+def _key(value: Any, where: str) -> str:
+    """A base58 address; geyser's protobuf JSON writes raw bytes as base64."""
+    if isinstance(value, dict):
+        value = value.get("pubkey")
+    if not isinstance(value, str) or not value:
+        raise MalformedTransaction(f"{where}: expected an address, got {value!r}")
+    if len(value) == 44 and value.endswith("="):
+        try:
+            return str(Pubkey.from_bytes(base64.b64decode(value)))
+        except ValueError as exc:
+            raise MalformedTransaction(f"{where}: bad base64 address {value!r}") from exc
+    return value
+
+
+def _data(value: Any, where: str) -> bytes:
+    if isinstance(value, list) and len(value) == 2:  # [data, "base64"]
+        value, enc = value
+        if enc == "base64":
+            return base64.b64decode(value)
+    if not isinstance(value, str):
+        raise MalformedTransaction(f"{where}: instruction data is {type(value).__name__}")
+    try:
+        return b58decode(value)
+    except ValueError:
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError as exc:
+            raise MalformedTransaction(
+                f"{where}: instruction data is neither base58 nor base64"
+            ) from exc
+
+
+def unwrap(obj: Any) -> tuple[dict[str, Any], int | None, int | None]:
+    """(transaction-with-meta dict, slot, block_time) from any accepted envelope."""
+    if not isinstance(obj, dict):
+        raise MalformedTransaction(f"expected a JSON object, got {type(obj).__name__}")
+    if "jsonrpc" in obj or ("result" in obj and "meta" not in obj):
+        if obj.get("error"):
+            raise MalformedTransaction(f"RPC error: {obj['error']}")
+        obj = obj.get("result")
+        if obj is None:
+            raise MalformedTransaction("result is null (transaction not found)")
+        if not isinstance(obj, dict):
+            raise MalformedTransaction("result is not an object")
+    if "filters" in obj or ("transaction" in obj and "meta" not in obj):
+        update = obj.get("transaction")
+        if not isinstance(update, dict) or not isinstance(update.get("transaction"), dict):
+            raise MalformedTransaction("geyser message without transaction.transaction")
+        slot = update.get("slot")
+        return update["transaction"], _int_or_none(slot, "slot"), _created_at(obj)
+    return (
+        obj,
+        _int_or_none(obj.get("slot"), "slot"),
+        _int_or_none(obj.get("blockTime"), "blockTime"),
+    )
+
+
+def _created_at(update: dict[str, Any]) -> int | None:
+    """Yellowstone's ``created_at`` (RFC 3339) in unix seconds: the best clock a geyser update
+    has, since it carries no block time."""
+    value = update.get("createdAt") or update.get("created_at")
+    if value is None:
+        return None
+    try:
+        return int(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+    except ValueError as exc:
+        raise MalformedTransaction(f"createdAt {value!r} is not an RFC 3339 time") from exc
+
+
+def _int_or_none(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise MalformedTransaction(f"{name} is not an integer: {value!r}") from exc
+
+
+def tx_view(obj: Any) -> TxView:
+    """Normalise any accepted form (see module docstring) into a ``TxView``."""
+    body, slot, block_time = unwrap(obj)
+    meta = body.get("meta")
+    if not isinstance(meta, dict):
+        raise MalformedTransaction("meta is missing (the RPC node returned no status meta)")
+    raw_tx = body.get("transaction")
+    signatures: list[str]
+    if isinstance(raw_tx, list) and len(raw_tx) == 2 and isinstance(raw_tx[0], str):
+        keys, num_signers, top, signatures = _from_binary(raw_tx)
+    elif isinstance(raw_tx, dict):
+        msg = raw_tx.get("message")
+        if not isinstance(msg, dict):
+            raise MalformedTransaction("transaction.message is missing")
+        signatures = raw_tx.get("signatures") or (
+            [body["signature"]] if "signature" in body else []
+        )
+        keys, num_signers, top = _from_json_message(msg)
+    else:
+        raise MalformedTransaction("transaction is neither an object nor [data, encoding]")
+    keys = keys + _loaded_addresses(meta)
+    if not signatures:
+        raise MalformedTransaction("transaction.signatures is empty")
+    signature = _signature(signatures[0])
+    index = {k: i for i, k in enumerate(keys)}
+    instructions: list[Instruction] = []
+    inner_by_outer: dict[int, list[Any]] = {}
+    for group in meta.get("innerInstructions") or []:
+        try:
+            inner_by_outer[int(group["index"])] = group["instructions"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedTransaction("meta.innerInstructions entry without index") from exc
+    for i, ix in enumerate(top):
+        instructions.append(_instruction(ix, keys, index, i, -1))
+        for j, inner in enumerate(inner_by_outer.get(i, ())):
+            instructions.append(_instruction(inner, keys, index, i, j))
+    return TxView(
+        signature=signature,
+        slot=slot,
+        block_time=block_time,
+        keys=keys,
+        num_signers=num_signers,
+        instructions=instructions,
+        logs=meta.get("logMessages"),
+        pre_lamports=list(meta.get("preBalances") or []),
+        post_lamports=list(meta.get("postBalances") or []),
+        pre_tokens=_token_balances(meta.get("preTokenBalances"), keys, "preTokenBalances"),
+        post_tokens=_token_balances(meta.get("postTokenBalances"), keys, "postTokenBalances"),
+        err=meta.get("err"),
+        fee=int(meta.get("fee") or 0),
+    )
+
+
+def _signature(value: Any) -> str:
+    if isinstance(value, str) and value.endswith("=") and len(value) == 88:
+        value = str(Signature.from_bytes(base64.b64decode(value)))
+    try:
+        Signature.from_string(value)
+    except (ValueError, TypeError) as exc:
+        raise MalformedTransaction(f"signature {value!r} is not a base58 signature") from exc
+    return value
+
+
+def _from_binary(raw: list[str]) -> tuple[list[str], int, list[Any], list[str]]:
+    data, encoding = raw
+    try:
+        blob = base64.b64decode(data) if encoding == "base64" else b58decode(data)
+        vtx = VersionedTransaction.from_bytes(blob)
+    except Exception as exc:  # solders raises its own error types
+        raise MalformedTransaction(f"transaction ({encoding}) does not decode: {exc}") from exc
+    msg = vtx.message
+    keys = [str(k) for k in msg.account_keys]
+    top = [
+        {"programIdIndex": ix.program_id_index, "accounts": list(ix.accounts), "raw": ix.data}
+        for ix in msg.instructions
+    ]
+    return keys, msg.header.num_required_signatures, top, [str(s) for s in vtx.signatures]
+
+
+def _from_json_message(msg: dict[str, Any]) -> tuple[list[str], int, list[Any]]:
+    raw_keys = msg.get("accountKeys")
+    if not isinstance(raw_keys, list) or not raw_keys:
+        raise MalformedTransaction("transaction.message.accountKeys is missing or empty")
+    keys = [_key(k, f"accountKeys[{i}]") for i, k in enumerate(raw_keys)]
+    if isinstance(raw_keys[0], dict):  # jsonParsed: lookup-table keys are already listed
+        num_signers = sum(1 for k in raw_keys if k.get("signer"))
+        keys = [
+            k for k, raw in zip(keys, raw_keys, strict=True) if raw.get("source") != "lookupTable"
+        ]
+    else:
+        num_signers = int((msg.get("header") or {}).get("numRequiredSignatures", 1))
+    instructions = msg.get("instructions")
+    if not isinstance(instructions, list):
+        raise MalformedTransaction("transaction.message.instructions is missing")
+    return keys, num_signers, instructions
+
+
+def _loaded_addresses(meta: dict[str, Any]) -> list[str]:
+    loaded = meta.get("loadedAddresses") or {}
+    writable = loaded.get("writable") or meta.get("loadedWritableAddresses") or []
+    readonly = loaded.get("readonly") or meta.get("loadedReadonlyAddresses") or []
+    return [_key(k, "loadedAddresses") for k in [*writable, *readonly]]
+
+
+def _instruction(
+    ix: Any, keys: list[str], index: dict[str, int], outer: int, inner: int
+) -> Instruction:
+    where = f"instruction {outer}" + (f".{inner}" if inner >= 0 else "")
+    if not isinstance(ix, dict):
+        raise MalformedTransaction(f"{where}: not an object")
+    if "programIdIndex" in ix:
+        pidx = ix["programIdIndex"]
+        if not isinstance(pidx, int) or not 0 <= pidx < len(keys):
+            raise MalformedTransaction(f"{where}: programIdIndex {pidx!r} out of range")
+        program = keys[pidx]
+        accounts = ix.get("accounts") or []
+        if isinstance(accounts, str):  # geyser protobuf JSON: account indices as base64 bytes
+            accounts = list(base64.b64decode(accounts))
+        if any(not isinstance(a, int) or not 0 <= a < len(keys) for a in accounts):
+            raise MalformedTransaction(f"{where}: account index out of range")
+    elif "programId" in ix:  # jsonParsed
+        program = ix["programId"]
+        try:
+            accounts = [index[a] for a in ix.get("accounts") or []]
+        except KeyError as exc:
+            raise MalformedTransaction(f"{where}: account {exc} not in accountKeys") from exc
+        if "parsed" in ix:
+            return Instruction(program, tuple(accounts), None, outer, inner)
+    else:
+        raise MalformedTransaction(f"{where}: neither programIdIndex nor programId")
+    if "raw" in ix:
+        data = bytes(ix["raw"])
+    else:
+        data = _data(ix.get("data", ""), where)
+    return Instruction(program, tuple(accounts), data, outer, inner)
+
+
+def _token_balances(raw: Any, keys: list[str], name: str) -> dict[int, TokenBalance]:
+    out: dict[int, TokenBalance] = {}
+    for i, tb in enumerate(raw or []):
+        try:
+            ui = tb["uiTokenAmount"]
+            out[int(tb["accountIndex"])] = TokenBalance(
+                mint=tb["mint"],
+                owner=tb.get("owner"),
+                amount=int(ui["amount"]),
+                decimals=int(ui["decimals"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MalformedTransaction(f"meta.{name}[{i}]: {exc!r}") from exc
+    return out
