@@ -174,3 +174,8 @@ def _synth_summary(lake, seconds: float, seed: int) -> dict:
         "content_hash": m["content_hash"],
         "seconds": round(seconds, 3),
     }
+
+
+from memelab.cli.solana import backfill as _backfill  # noqa: E402  (Solana RPC backfill)
+
+app.command("backfill")(_backfill)
