@@ -108,17 +108,15 @@ def parse_int(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _epoch_to_ns(values: np.ndarray) -> np.ndarray:
-    """Epoch numbers in s, ms, us or ns (by magnitude, per row) -> int64 ns."""
+    """Epoch numbers in s, ms, us or ns (by magnitude, per row) -> int64 ns.
+
+    Whole and fractional parts are scaled apart, so 1700000000.25 s is exactly ...250000000 ns.
+    """
     mag = np.abs(values)
-    scale = np.select([mag < 1e11, mag < 1e14, mag < 1e17], [1e9, 1e6, 1e3], default=1.0).astype(
-        np.float64
-    )
-    out = np.zeros(len(values), dtype=np.int64)
-    exact = scale == 1.0
-    # Integers in ns are kept exact; scaled values go through float64 (sub-microsecond error).
-    out[exact] = values[exact].astype(np.int64)
-    out[~exact] = np.round(values[~exact] * scale[~exact]).astype(np.int64)
-    return out
+    scale = np.select([mag < 1e11, mag < 1e14, mag < 1e17], [10**9, 10**6, 10**3], 1)
+    whole = np.trunc(values)
+    frac = values - whole
+    return whole.astype(np.int64) * scale + np.round(frac * scale).astype(np.int64)
 
 
 def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,7 +314,8 @@ def build_swaps(canon: Canonical) -> ParseResult:
     good = ~bad_any
     price = numbers["price"]
     derive = np.isnan(price)
-    price = np.where(derive, numbers["sol_amount"] / numbers["token_amount"], price)
+    with np.errstate(divide="ignore", invalid="ignore"):  # only bad (quarantined) rows hit 0
+        price = np.where(derive, numbers["sol_amount"] / numbers["token_amount"], price)
     table = pa.table(
         {
             "ts": pa.array(ts[good], pa.int64()),

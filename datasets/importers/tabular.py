@@ -195,11 +195,13 @@ def read_jsonl(path: Path, preset: str | None) -> Iterator[ParseResult]:
 
 
 def _first_line_is_object(head: bytes) -> bool:
+    """True when the first line is a complete JSON record (not an envelope holding records)."""
     line = head.split(b"\n", 1)[0]
     try:
-        return isinstance(json.loads(line), dict)
+        obj = json.loads(line)
     except ValueError:
         return False
+    return isinstance(obj, dict) and _find_records(obj) is None
 
 
 def _jsonl_batches(path: Path) -> Iterator[RawChunk]:
@@ -252,11 +254,14 @@ def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
     return _parse_batches(path, preset, table.column_names, iter([(table, rows, malformed, 0)]))
 
 
+_RECORD_KEYS = ("rows", "data", "trades", "swaps", "result", "records", "@data")
+
+
 def _find_records(doc: Any) -> list[Any] | None:
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
-        for key in ("rows", "data", "trades", "swaps", "result", "records", "@data"):
+        for key in _RECORD_KEYS:
             if key in doc:
                 found = _find_records(doc[key])
                 if found is not None:
