@@ -1,0 +1,588 @@
+"""The compiled replay loop: one pass over events in time order, all state in explicit arrays.
+
+Per event, in this fixed order (see ``memelab.engine`` for the user-facing description):
+
+1. roll the day/week when the clock crosses midnight UTC (risk limits reset);
+2. land in-flight orders whose landing time has come, against the reserves as left by every
+   earlier event (so trades between send and landing move our fill);
+3. apply the event to the market state of its mint (reserves, spot price, rug detection);
+4. mark the open position in that mint and run its exits (rug, stop, max hold, break-even,
+   trailing, TP ladder); scan max-hold deadlines of all positions when one is due;
+5. publish the risk knobs, call the strategy's ``on_event``;
+6. risk-check an entry request (or queue the close it asked for) and send the order, which lands
+   at the first event at or after ``ts + latency``;
+7. sample the equity curve on its time grid.
+
+The loop stops early (returning the index it reached) when a record buffer is nearly full; the
+wrapper grows the buffers and calls again with the same state. It also stops at the end of a
+chunk, so one call per date partition streams a lake of any length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from memelab.engine.config import MAX_SLOTS, V_CURVE, V_DEPTH_MULT, V_FEE, V_MAX_SLIP, V_MIN_LIQ
+from memelab.engine.exits_nb import NO_EXIT, exit_decision_nb
+from memelab.engine.fills_nb import (
+    buy_price_nb,
+    buy_tokens_out_nb,
+    pool_reserves_nb,
+    sell_price_nb,
+    sell_sol_out_nb,
+    spot_price_nb,
+)
+from memelab.engine.records import (
+    EXIT_END,
+    EXIT_HONEYPOT,
+    EXIT_MAX_HOLD,
+    EXIT_RUG,
+    EXIT_SIGNAL,
+    FILL_FAILED_HONEYPOT,
+    FILL_FAILED_NO_LIQUIDITY,
+    FILL_FAILED_SLIPPAGE,
+    FILL_OK,
+    SLOT_FREE,
+    SLOT_OPEN,
+    SLOT_PENDING_BUY,
+)
+from memelab.engine.risk import (
+    A_CASH,
+    A_DAY_START_EQ,
+    A_FAILED_ENTRY_FEES,
+    A_MARK,
+    A_WEEK_START_EQ,
+    ACCEPTED,
+    I_EVENTS,
+    I_EXPOSURE_NS,
+    I_FIRST_TS,
+    I_LAST_TS,
+    I_N_EQUITY,
+    I_N_FILLS,
+    I_N_ORDERS,
+    I_N_TRADES,
+    I_NEXT_DAY_TS,
+    I_NEXT_DEADLINE,
+    I_NEXT_LAND,
+    I_NEXT_POSITION,
+    I_NEXT_SAMPLE_TS,
+    I_NEXT_WEEK_TS,
+    I_OPEN,
+    I_STARTED,
+    REJECT_IN_POSITION,
+    REJECT_MIN_LIQUIDITY,
+    REJECT_RUGGED,
+)
+from memelab.engine.risk_nb import (
+    entry_verdict_nb,
+    equity_nb,
+    record_close_nb,
+    record_entry_nb,
+    roll_periods_nb,
+    update_knobs_nb,
+)
+from numba import njit
+
+# Market state columns (one row per mint).
+M_VSOL = 0
+M_VTOK = 1
+M_PRICE = 2
+M_VENUE = 3
+M_RUGGED = 4
+MARKET_FIELDS = 5
+
+NEVER = np.iinfo(np.int64).max
+# Records one event can produce at most (entry + one exit per slot); buffers keep this headroom.
+HEADROOM = 2 * MAX_SLOTS + 4
+
+
+@njit(cache=True)
+def _pool(m: int, market, venues, cfg) -> tuple[float, float, float, int]:
+    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` right now."""
+    venue = int(market[m, M_VENUE])
+    s, t = pool_reserves_nb(
+        market[m, M_VSOL],
+        market[m, M_VTOK],
+        market[m, M_PRICE],
+        venues[venue, V_CURVE],
+        venues[venue, V_DEPTH_MULT],
+        cfg["fallback_depth"],
+    )
+    return s, t, venues[venue, V_FEE], venue
+
+
+@njit(cache=True)
+def log_order_nb(orders, iacct, signal_id, ts, mint, side, reason, verdict, signal, sol, tokens):
+    k = iacct[I_N_ORDERS]
+    o = orders[k]
+    o["signal_id"] = signal_id
+    o["ts"] = ts
+    o["mint"] = mint
+    o["side"] = side
+    o["reason"] = reason
+    o["verdict"] = verdict
+    o["signal"] = signal
+    o["sol"] = sol
+    o["tokens"] = tokens
+    iacct[I_N_ORDERS] = k + 1
+
+
+@njit(cache=True)
+def _write_fill(fills, iacct, pos, ts, gidx, side, status, sol, tokens, price, venue_fee, tx_fee):
+    k = iacct[I_N_FILLS]
+    f = fills[k]
+    f["signal_id"] = pos["signal_id"]
+    f["position"] = pos["position"]
+    f["sent_ts"] = pos["sent_ts"]
+    f["ts"] = ts
+    f["event"] = gidx
+    f["mint"] = pos["mint"]
+    f["side"] = side
+    f["status"] = status
+    f["reason"] = pos["order_reason"]
+    f["sol"] = sol
+    f["tokens"] = tokens
+    f["price"] = price
+    f["quote_price"] = pos["quote_price"]
+    f["venue_fee"] = venue_fee
+    f["tx_fee"] = tx_fee
+    iacct[I_N_FILLS] = k + 1
+
+
+@njit(cache=True)
+def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
+    """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
+    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg)
+    pos["pending"] = side
+    pos["order_sol"] = sol
+    pos["order_tokens"] = tokens
+    pos["order_reason"] = reason
+    pos["quote_price"] = (
+        buy_price_nb(s, t, sol, fee) if side > 0 else sell_price_nb(s, t, tokens, fee)
+    )
+    pos["sent_ts"] = ts
+    land = ts + int(cfg["latency_ns"])
+    pos["land_ts"] = land
+    if land < iacct[I_NEXT_LAND]:
+        iacct[I_NEXT_LAND] = land
+
+
+@njit(cache=True)
+def _refresh_schedules(slots, iacct, cfg):
+    """Recompute the earliest landing time and max-hold deadline over all slots."""
+    land = NEVER
+    deadline = NEVER
+    hold = int(cfg["max_hold_ns"])
+    for j in range(slots.shape[0]):
+        p = slots[j]
+        if p["state"] == SLOT_FREE:
+            continue
+        if p["pending"] != 0:
+            if p["land_ts"] < land:
+                land = p["land_ts"]
+        elif p["state"] == SLOT_OPEN:
+            d = p["entry_ts"] + hold
+            if d < deadline:
+                deadline = d
+    iacct[I_NEXT_LAND] = land
+    iacct[I_NEXT_DEADLINE] = deadline
+
+
+@njit(cache=True)
+def _free_slot(pos, mint_slot, iacct):
+    mint_slot[pos["mint"]] = -1
+    pos["state"] = SLOT_FREE
+    pos["pending"] = 0
+    iacct[I_OPEN] -= 1
+
+
+@njit(cache=True)
+def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
+    """Write the trade record, book it with the risk manager, free the slot."""
+    k = iacct[I_N_TRADES]
+    tr = trades[k]
+    cost = pos["cost"]
+    pnl = pos["proceeds"] - cost
+    tr["position"] = pos["position"]
+    tr["signal_id"] = pos["signal_id"]
+    tr["mint"] = pos["mint"]
+    tr["exit_reason"] = reason
+    tr["entry_ts"] = pos["entry_ts"]
+    tr["exit_ts"] = ts
+    tr["entry_sol"] = cost
+    tr["exit_sol"] = pos["proceeds"]
+    tr["tokens"] = pos["tokens0"]
+    tr["entry_price"] = pos["entry_price"]
+    tr["exit_price"] = pos["proceeds"] / pos["tokens0"] if pos["tokens0"] > 0.0 else 0.0
+    tr["fees_sol"] = pos["fees"]
+    tr["peak_return"] = pos["peak"] / pos["entry_price"] - 1.0
+    tr["n_sells"] = pos["n_sells"]
+    iacct[I_N_TRADES] = k + 1
+    acct[A_MARK] -= pos["tokens"] * pos["mark"]
+    pos["tokens"] = 0.0
+    record_close_nb(ts, pnl, pnl / cost if cost > 0.0 else 0.0, acct, iacct, cfg)
+    _free_slot(pos, mint_slot, iacct)
+
+
+@njit(cache=True)
+def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills):
+    s, t, fee, venue = _pool(pos["mint"], market, venues, cfg)
+    sol = pos["order_sol"]
+    prio = cfg["priority_fee"]
+    status = FILL_OK
+    tokens = 0.0
+    price = np.inf
+    if market[pos["mint"], M_RUGGED] != 0.0 or s <= 0.0:
+        status = FILL_FAILED_NO_LIQUIDITY
+    else:
+        tokens = buy_tokens_out_nb(s, t, sol, fee)
+        price = sol / tokens if tokens > 0.0 else np.inf
+        tol = min(cfg["slippage_tol"], venues[venue, V_MAX_SLIP])
+        if not price <= pos["quote_price"] * (1.0 + tol):
+            status = FILL_FAILED_SLIPPAGE
+    if status != FILL_OK:
+        acct[A_CASH] -= prio
+        acct[A_FAILED_ENTRY_FEES] += prio
+        _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, 0.0, price, 0.0, prio)
+        _free_slot(pos, mint_slot, iacct)
+        return
+    tx = prio + cfg["tip"]
+    acct[A_CASH] -= sol + tx
+    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, sol * fee, tx)
+    mark = spot_price_nb(
+        market[pos["mint"], M_VSOL], market[pos["mint"], M_VTOK], market[pos["mint"], M_PRICE]
+    )
+    pos["state"] = SLOT_OPEN
+    pos["pending"] = 0
+    pos["tokens"] = tokens
+    pos["tokens0"] = tokens
+    pos["entry_price"] = price
+    pos["entry_ts"] = ts
+    pos["cost"] = sol + tx
+    pos["proceeds"] = 0.0
+    pos["fees"] = sol * fee + tx
+    pos["mark"] = mark
+    pos["peak"] = price
+    acct[A_MARK] += tokens * mark
+
+
+@njit(cache=True)
+def execute_sell_nb(
+    pos, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
+):
+    m = pos["mint"]
+    s, t, fee, venue = _pool(m, market, venues, cfg)
+    qty = min(pos["order_tokens"], pos["tokens"])
+    prio = cfg["priority_fee"]
+    status = FILL_OK
+    sol = 0.0
+    price = 0.0
+    if honeypot[m] != 0:
+        status = FILL_FAILED_HONEYPOT
+    elif s <= 0.0:
+        status = FILL_FAILED_NO_LIQUIDITY
+    else:
+        sol = sell_sol_out_nb(s, t, qty, fee)
+        price = sol / qty if qty > 0.0 else 0.0
+        last_try = pos["attempts"] >= cfg["max_sell_attempts"] - 1
+        tol = min(cfg["exit_slippage_tol"], venues[venue, V_MAX_SLIP])
+        if not last_try and price < pos["quote_price"] * (1.0 - tol):
+            status = FILL_FAILED_SLIPPAGE
+    if status != FILL_OK:
+        acct[A_CASH] -= prio
+        pos["cost"] += prio
+        pos["fees"] += prio
+        pos["attempts"] += 1
+        _write_fill(fills, iacct, pos, ts, gidx, -1, status, 0.0, qty, price, 0.0, prio)
+        if pos["attempts"] >= cfg["max_sell_attempts"]:
+            reason = EXIT_HONEYPOT if status == FILL_FAILED_HONEYPOT else EXIT_RUG
+            close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg)
+        else:
+            send_order_nb(pos, -1, 0.0, qty, pos["order_reason"], ts, cfg, venues, market, iacct)
+        return
+    tx = prio + cfg["tip"]
+    net = sol - tx
+    acct[A_CASH] += net
+    _write_fill(
+        fills, iacct, pos, ts, gidx, -1, status, sol, qty, price, sol / (1.0 - fee) * fee, tx
+    )
+    pos["proceeds"] += net
+    pos["fees"] += sol / (1.0 - fee) * fee + tx
+    pos["tokens"] -= qty
+    acct[A_MARK] -= qty * pos["mark"]
+    pos["n_sells"] += 1
+    pos["pending"] = 0
+    pos["attempts"] = 0
+    if pos["tokens"] <= pos["tokens0"] * 1e-9:
+        close_position_nb(pos, ts, pos["order_reason"], mint_slot, acct, iacct, trades, cfg)
+
+
+@njit(cache=True)
+def land_due_nb(
+    ts, gidx, cfg, venues, market, honeypot, mint_slot, slots, acct, iacct, fills, trades
+):
+    """Execute every in-flight order whose landing time is <= ts, oldest send first."""
+    while True:
+        best = -1
+        for j in range(slots.shape[0]):
+            p = slots[j]
+            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+                if best < 0 or p["sent_ts"] < slots[best]["sent_ts"]:
+                    best = j
+        if best < 0:
+            break
+        p = slots[best]
+        if p["pending"] > 0:
+            execute_buy_nb(p, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills)
+        else:
+            execute_sell_nb(
+                p, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
+            )
+            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+                p["land_ts"] = ts + max(int(cfg["latency_ns"]), 1)  # resend lands strictly later
+    _refresh_schedules(slots, iacct, cfg)
+
+
+@njit(cache=True)
+def time_exits_nb(ts, cfg, venues, market, slots, iacct, orders):
+    """Send max-hold exits for positions whose mint has gone quiet."""
+    hold = int(cfg["max_hold_ns"])
+    for j in range(slots.shape[0]):
+        p = slots[j]
+        if p["state"] == SLOT_OPEN and p["pending"] == 0 and ts - p["entry_ts"] >= hold:
+            log_order_nb(
+                orders,
+                iacct,
+                p["signal_id"],
+                ts,
+                p["mint"],
+                -1,
+                EXIT_MAX_HOLD,
+                0,
+                1.0,
+                0.0,
+                p["tokens"],
+            )
+            send_order_nb(p, -1, 0.0, p["tokens"], EXIT_MAX_HOLD, ts, cfg, venues, market, iacct)
+    _refresh_schedules(slots, iacct, cfg)
+
+
+@njit(cache=True)
+def start_nb(ts, acct, iacct, cfg):
+    """First event ever: open the account."""
+    acct[A_CASH] = cfg["initial_equity"]
+    acct[A_MARK] = 0.0
+    acct[A_DAY_START_EQ] = cfg["initial_equity"]
+    acct[A_WEEK_START_EQ] = cfg["initial_equity"]
+    iacct[I_STARTED] = 1
+    iacct[I_FIRST_TS] = ts
+    iacct[I_LAST_TS] = ts
+    iacct[I_NEXT_DAY_TS] = ts  # rolls on this event
+    iacct[I_NEXT_WEEK_TS] = ts
+    iacct[I_NEXT_LAND] = NEVER
+    iacct[I_NEXT_DEADLINE] = NEVER
+    iacct[I_NEXT_SAMPLE_TS] = ts
+
+
+@njit(cache=True)
+def sample_equity_nb(ts, acct, iacct, equity, cfg):
+    k = iacct[I_N_EQUITY]
+    equity[k]["ts"] = ts
+    equity[k]["equity"] = equity_nb(acct)
+    equity[k]["exposure"] = acct[A_MARK]
+    iacct[I_N_EQUITY] = k + 1
+    every = int(cfg["equity_every_ns"])
+    iacct[I_NEXT_SAMPLE_TS] = (ts // every + 1) * every
+
+
+@njit(cache=True)
+def replay_nb(
+    events, start, offset, cfg, venues, honeypot, on_event, params, sstate, knobs,
+    market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
+):  # fmt: skip
+    """Replay ``events[start:]``; returns the index reached (``len(events)`` when done).
+
+    ``offset`` is the global index of ``events[0]`` (signal ids are global). All other arguments
+    are state arrays owned by the caller and updated in place.
+    """
+    n = events.shape[0]
+    rug_keep = 1.0 - cfg["rug_drop"]
+    knobs_dirty = True
+    for i in range(start, n):
+        if (
+            iacct[I_N_ORDERS] + HEADROOM > orders.shape[0]
+            or iacct[I_N_FILLS] + HEADROOM > fills.shape[0]
+            or iacct[I_N_TRADES] + HEADROOM > trades.shape[0]
+            or iacct[I_N_EQUITY] + HEADROOM > equity.shape[0]
+        ):
+            return i
+        ev = events[i]
+        ts = ev["ts"]
+        m = ev["mint"]
+        gidx = offset + i
+        if iacct[I_STARTED] == 0:
+            start_nb(ts, acct, iacct, cfg)
+        if iacct[I_OPEN] > 0:
+            iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
+        iacct[I_LAST_TS] = ts
+        iacct[I_EVENTS] = gidx + 1
+        # 1. periods
+        if ts >= iacct[I_NEXT_DAY_TS]:
+            roll_periods_nb(ts, acct, iacct)
+            knobs_dirty = True
+        # 2. land orders
+        if ts >= iacct[I_NEXT_LAND]:
+            land_due_nb(
+                ts,
+                gidx,
+                cfg,
+                venues,
+                market,
+                honeypot,
+                mint_slot,
+                slots,
+                acct,
+                iacct,
+                fills,
+                trades,
+            )
+            knobs_dirty = True
+        # 3. market
+        prev_vsol = market[m, M_VSOL]
+        vs = ev["vsol"]
+        px = spot_price_nb(vs, ev["vtok"], ev["price"])
+        market[m, M_VSOL] = vs
+        market[m, M_VTOK] = ev["vtok"]
+        if px == px:
+            market[m, M_PRICE] = px
+        market[m, M_VENUE] = ev["venue"]
+        rug = False
+        if ev["side"] == 0 and prev_vsol == prev_vsol and not vs > rug_keep * prev_vsol:
+            market[m, M_RUGGED] = 1.0
+            rug = True
+        # 4. marks and exits
+        j = mint_slot[m]
+        if j >= 0:
+            p = slots[j]
+            if p["state"] == SLOT_OPEN and px == px:
+                acct[A_MARK] += p["tokens"] * (px - p["mark"])
+                p["mark"] = px
+                knobs_dirty = True
+                if p["pending"] == 0:
+                    if rug:
+                        reason, qty = EXIT_RUG, p["tokens"]
+                    else:
+                        reason, qty = exit_decision_nb(p, px, ts, cfg)
+                    if reason != NO_EXIT:
+                        log_order_nb(
+                            orders,
+                            iacct,
+                            p["signal_id"],
+                            ts,
+                            m,
+                            -1,
+                            reason,
+                            0,
+                            qty / p["tokens0"],
+                            0.0,
+                            qty,
+                        )
+                        send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
+                        _refresh_schedules(slots, iacct, cfg)
+        if ts >= iacct[I_NEXT_DEADLINE]:
+            time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
+        # 5. strategy
+        if knobs_dirty:
+            update_knobs_nb(knobs, acct, iacct, cfg)
+            knobs_dirty = False
+        sig = on_event(ev, params, sstate, knobs)
+        # 6. risk and orders
+        if sig > 0.0:
+            sol = 0.0
+            if j >= 0:
+                verdict = REJECT_IN_POSITION
+            elif market[m, M_RUGGED] != 0.0:
+                verdict = REJECT_RUGGED
+            elif vs == vs and vs < venues[int(ev["venue"]), V_MIN_LIQ]:
+                verdict = REJECT_MIN_LIQUIDITY
+            else:
+                verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
+            rejects[verdict] += 1
+            log_order_nb(orders, iacct, gidx, ts, m, 1, 0, verdict, sig, sol, 0.0)
+            if verdict == ACCEPTED:
+                k = 0
+                while slots[k]["state"] != SLOT_FREE:
+                    k += 1
+                p = slots[k]
+                p["state"] = SLOT_PENDING_BUY
+                p["position"] = iacct[I_NEXT_POSITION]
+                iacct[I_NEXT_POSITION] += 1
+                p["signal_id"] = gidx
+                p["mint"] = m
+                p["entry_ts"] = ts
+                p["tp_hit"] = 0
+                p["fast_trail"] = 0
+                p["be_armed_ts"] = -1
+                p["attempts"] = 0
+                p["n_sells"] = 0
+                p["tokens"] = 0.0
+                mint_slot[m] = k
+                record_entry_nb(ts, iacct)
+                send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
+                knobs_dirty = True
+        elif sig < 0.0 and j >= 0:
+            p = slots[j]
+            if p["state"] == SLOT_OPEN and p["pending"] == 0:
+                log_order_nb(
+                    orders, iacct, p["signal_id"], ts, m, -1, EXIT_SIGNAL, 0, 1.0, 0.0, p["tokens"]
+                )
+                send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
+                _refresh_schedules(slots, iacct, cfg)
+        # 7. equity curve
+        if ts >= iacct[I_NEXT_SAMPLE_TS]:
+            sample_equity_nb(ts, acct, iacct, equity, cfg)
+    return n
+
+
+@njit(cache=True)
+def finalize_nb(cfg, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity):
+    """End of data: cancel in-flight buys, liquidate open positions at the last reserves.
+
+    The liquidation is a quote (venue fee and impact, no tx fee), recorded as a fill with reason
+    ``end_of_data`` so that trades, fills and equity agree to the last lamport.
+    """
+    ts = iacct[I_LAST_TS]
+    gidx = iacct[I_EVENTS] - 1
+    for j in range(slots.shape[0]):
+        p = slots[j]
+        if p["state"] == SLOT_PENDING_BUY:
+            _free_slot(p, mint_slot, iacct)
+        elif p["state"] == SLOT_OPEN:
+            s, t, fee, _ = _pool(p["mint"], market, venues, cfg)
+            qty = p["tokens"]
+            sol = sell_sol_out_nb(s, t, qty, fee)
+            p["order_reason"] = EXIT_END
+            p["sent_ts"] = ts
+            p["quote_price"] = sol / qty if qty > 0.0 else 0.0
+            _write_fill(
+                fills,
+                iacct,
+                p,
+                ts,
+                gidx,
+                -1,
+                FILL_OK,
+                sol,
+                qty,
+                p["quote_price"],
+                sol / (1.0 - fee) * fee,
+                0.0,
+            )
+            acct[A_CASH] += sol
+            p["proceeds"] += sol
+            p["fees"] += sol / (1.0 - fee) * fee
+            p["n_sells"] += 1
+            close_position_nb(p, ts, EXIT_END, mint_slot, acct, iacct, trades, cfg)
+    iacct[I_NEXT_LAND] = NEVER
+    iacct[I_NEXT_DEADLINE] = NEVER
+    if iacct[I_STARTED] != 0:
+        sample_equity_nb(ts, acct, iacct, equity, cfg)

@@ -1,0 +1,380 @@
+"""Backtest results: pandas views of the replay's record arrays, metrics, saving, vectorbt export.
+
+Every figure is derived from the records (trades, fills, equity) so it can be re-derived and
+checked; ``to_vectorbt`` rebuilds the run as a vectorbt Portfolio from our own fills.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from memelab.engine import records
+from memelab.engine.config import EngineConfig
+from memelab.engine.replay import ReplayOutput, run_replay
+from memelab.engine.risk import (
+    A_CASH,
+    A_FAILED_ENTRY_FEES,
+    A_MARK,
+    I_EVENTS,
+    I_EXPOSURE_NS,
+    I_FIRST_TS,
+    I_LAST_TS,
+    REJECT_REASONS,
+)
+
+NS_PER_YEAR = 365 * 86_400 * 1_000_000_000
+
+
+def _streaks(flags: np.ndarray) -> tuple[int, int]:
+    """Longest run of True and of False."""
+    best = [0, 0]
+    run = 0
+    prev = None
+    for f in flags:
+        run = run + 1 if f == prev else 1
+        prev = f
+        k = 0 if f else 1
+        best[k] = max(best[k], run)
+    return best[0], best[1]
+
+
+@dataclass
+class BacktestResult:
+    """One backtest: raw records plus the pandas views and metrics built from them."""
+
+    raw: ReplayOutput
+    config: EngineConfig
+    strategy: str
+    params: dict[str, Any]
+    source: str
+    start: int | None = None
+    end: int | None = None
+    seed: int = 0
+    mint_names: np.ndarray | None = None  # base58 per mint id (None: ids as strings)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # ---------------------------------------------------------------- frames
+    def _mint(self, ids: np.ndarray) -> np.ndarray:
+        if self.mint_names is None:
+            return np.asarray(ids).astype(str).astype(object)
+        return self.mint_names[np.asarray(ids, dtype=np.int64)]
+
+    @property
+    def trades(self) -> pd.DataFrame:
+        """One row per closed position (see ``docs/engine.md`` for the columns)."""
+        if "trades" not in self._cache:
+            t = self.raw.trades
+            pnl = t["exit_sol"] - t["entry_sol"]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ret = np.where(t["entry_sol"] > 0, pnl / t["entry_sol"], 0.0)
+            df = pd.DataFrame(
+                {
+                    "position": t["position"],
+                    "signal_id": t["signal_id"],
+                    "mint": pd.array(self._mint(t["mint"]), dtype="str"),
+                    "mint_id": t["mint"],
+                    "entry_ts": t["entry_ts"],
+                    "exit_ts": t["exit_ts"],
+                    "entry_sol": t["entry_sol"],
+                    "exit_sol": t["exit_sol"],
+                    "pnl_sol": pnl,
+                    "return_pct": ret * 100.0,
+                    "win": pnl > 0,
+                    "exit_reason": pd.array(
+                        np.array(records.EXIT_REASONS, dtype=object)[t["exit_reason"]], dtype="str"
+                    ),
+                    "tokens": t["tokens"],
+                    "entry_price": t["entry_price"],
+                    "exit_price": t["exit_price"],
+                    "fees_sol": t["fees_sol"],
+                    "peak_return_pct": t["peak_return"] * 100.0,
+                    "n_sells": t["n_sells"],
+                    "hold_s": (t["exit_ts"] - t["entry_ts"]) / 1e9,
+                }
+            )
+            self._cache["trades"] = df.sort_values(
+                ["exit_ts", "position"], kind="stable"
+            ).reset_index(drop=True)
+        return self._cache["trades"]
+
+    @property
+    def fills(self) -> pd.DataFrame:
+        """Every transaction we sent, failed ones included, with its fees and quoted price."""
+        f = self.raw.fills
+        df = pd.DataFrame({name: f[name] for name in f.dtype.names})
+        df["mint"] = pd.array(self._mint(f["mint"]), dtype="str")
+        df["status"] = np.array(records.FILL_STATUS, dtype=object)[f["status"]]
+        df["reason"] = np.where(
+            f["side"] > 0, "entry", np.array(records.EXIT_REASONS, dtype=object)[f["reason"]]
+        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            df["slippage_pct"] = (f["price"] / f["quote_price"] - 1.0) * 100.0 * f["side"]
+        return df
+
+    @property
+    def orders(self) -> pd.DataFrame:
+        """Every decision: entry requests with the risk verdict, and exit orders."""
+        o = self.raw.orders
+        df = pd.DataFrame({name: o[name] for name in o.dtype.names})
+        df["mint"] = pd.array(self._mint(o["mint"]), dtype="str")
+        df["verdict"] = np.array(REJECT_REASONS, dtype=object)[o["verdict"]]
+        return df
+
+    @property
+    def equity(self) -> pd.DataFrame:
+        """Equity (cash + open positions at mark) on the ``equity_every_s`` time grid."""
+        e = self.raw.equity
+        return pd.DataFrame({"ts": e["ts"], "equity": e["equity"], "exposure": e["exposure"]})
+
+    @property
+    def rejections(self) -> dict[str, int]:
+        """Entry requests refused, by reason (only reasons that occurred)."""
+        return {
+            REJECT_REASONS[k]: int(v) for k, v in enumerate(self.raw.rejects) if k > 0 and v > 0
+        }
+
+    # --------------------------------------------------------------- metrics
+    @property
+    def metrics(self) -> dict[str, Any]:
+        if "metrics" not in self._cache:
+            self._cache["metrics"] = self._compute_metrics()
+        return self._cache["metrics"]
+
+    def _compute_metrics(self) -> dict[str, Any]:
+        t = self.trades
+        init = self.config.initial_equity
+        final = float(self.raw.acct[A_CASH] + self.raw.acct[A_MARK])
+        n = len(t)
+        wins = t[t["win"]]
+        losses = t[~t["win"]]
+        gross_win = float(wins["pnl_sol"].sum())
+        gross_loss = float(-losses["pnl_sol"].sum())
+        eq = self.equity
+        period_ret = _grid_returns(eq, self.config.equity_every_s)
+        per_year = NS_PER_YEAR / (self.config.equity_every_s * 1e9)
+        sd = float(np.std(period_ret, ddof=1)) if len(period_ret) > 1 else 0.0
+        downside = period_ret[period_ret < 0]
+        dsd = float(np.sqrt(np.mean(downside**2))) if len(downside) else 0.0
+        mean = float(np.mean(period_ret)) if len(period_ret) else 0.0
+        curve = np.concatenate([[init], eq["equity"].to_numpy()])
+        peak = np.maximum.accumulate(curve)
+        dd = float(np.max(1.0 - curve / peak)) if len(curve) else 0.0
+        first, last = int(self.raw.iacct[I_FIRST_TS]), int(self.raw.iacct[I_LAST_TS])
+        span = max(last - first, 1)
+        fills = self.raw.fills
+        failed = fills["status"] != records.FILL_OK
+        max_w, max_l = _streaks(t["win"].to_numpy())
+        trade_ret = t["return_pct"].to_numpy() / 100.0
+        return {
+            "trades": n,
+            "win_rate": float(len(wins) / n) if n else 0.0,
+            "avg_winner_sol": float(wins["pnl_sol"].mean()) if len(wins) else 0.0,
+            "avg_loser_sol": float(losses["pnl_sol"].mean()) if len(losses) else 0.0,
+            "avg_winner_pct": float(wins["return_pct"].mean()) if len(wins) else 0.0,
+            "avg_loser_pct": float(losses["return_pct"].mean()) if len(losses) else 0.0,
+            "ev_per_trade_sol": float(t["pnl_sol"].mean()) if n else 0.0,
+            "ev_per_trade_pct": float(t["return_pct"].mean()) if n else 0.0,
+            "profit_factor": gross_win / gross_loss
+            if gross_loss > 0
+            else (math.inf if gross_win > 0 else 0.0),
+            "initial_equity": init,
+            "final_equity": final,
+            "total_return": final / init - 1.0,
+            "pnl_sol": final - init,
+            "sharpe": mean / sd * math.sqrt(per_year) if sd > 0 else 0.0,
+            "sortino": mean / dsd * math.sqrt(per_year) if dsd > 0 else 0.0,
+            "max_drawdown": dd,
+            "var_95": float(-np.quantile(period_ret, 0.05)) if len(period_ret) else 0.0,
+            "var_95_trade": float(-np.quantile(trade_ret, 0.05)) if n else 0.0,
+            "exposure": float(self.raw.iacct[I_EXPOSURE_NS] / span),
+            "max_consecutive_wins": max_w,
+            "max_consecutive_losses": max_l,
+            "fills": int(len(fills)),
+            "failed_tx": int(failed.sum()),
+            "failed_tx_by_status": {
+                records.FILL_STATUS[s]: int((fills["status"] == s).sum())
+                for s in range(1, len(records.FILL_STATUS))
+                if (fills["status"] == s).any()
+            },
+            "fees_sol": float(t["fees_sol"].sum() + self.raw.acct[A_FAILED_ENTRY_FEES]),
+            "exit_reasons": {
+                str(k): int(v) for k, v in t["exit_reason"].value_counts().sort_index().items()
+            },
+            "rejections": self.rejections,
+            "entry_requests": int((self.raw.orders["side"] > 0).sum()),
+            "events": int(self.raw.iacct[I_EVENTS]),
+            "first_ts": first,
+            "last_ts": last,
+        }
+
+    # ---------------------------------------------------------------- export
+    def to_vectorbt(self):
+        """A ``vectorbt.Portfolio`` built from our fills (one column per mint, shared cash).
+
+        Each successful fill is one order at its effective price (venue fee and impact inside the
+        price) with its transaction fee as a fixed fee; fees of failed transactions are added to
+        the next successful order, so cash and final value agree with ours.
+        """
+        import vectorbt as vbt
+
+        f = np.sort(self.raw.fills, order=["ts", "event"], kind="stable")
+        ok = f["status"] == records.FILL_OK
+        if not ok.any():
+            raise ValueError("no successful fills: nothing to build a Portfolio from")
+        carry = 0.0
+        fixed = np.zeros(len(f))
+        last_ok = -1
+        for i in range(len(f)):
+            carry += f["tx_fee"][i]
+            if ok[i]:
+                fixed[i] = carry
+                carry = 0.0
+                last_ok = i
+        fixed[last_ok] += carry
+        f, fixed = f[ok], fixed[ok]
+        ts = f["ts"].astype(np.int64).copy()
+        for i in range(1, len(ts)):  # one row per fill: make the index strictly increasing
+            if ts[i] <= ts[i - 1]:
+                ts[i] = ts[i - 1] + 1
+        index = pd.DatetimeIndex(ts.astype("datetime64[ns]"), name="ts")
+        mints = np.unique(f["mint"])
+        columns = pd.Index(self._mint(mints).astype(str), name="mint")
+        col = np.searchsorted(mints, f["mint"])
+        rows = np.arange(len(f))
+        price = np.full((len(f), len(mints)), np.nan)
+        price[rows, col] = f["price"]
+        size = np.full((len(f), len(mints)), np.nan)
+        size[rows, col] = f["tokens"] * f["side"]
+        fees = np.zeros((len(f), len(mints)))
+        fees[rows, col] = fixed
+        close = pd.DataFrame(price, index=index, columns=columns).ffill().bfill()
+        return vbt.Portfolio.from_orders(
+            close,
+            size=pd.DataFrame(size, index=index, columns=columns),
+            price=pd.DataFrame(price, index=index, columns=columns).fillna(close),
+            fixed_fees=pd.DataFrame(fees, index=index, columns=columns),
+            init_cash=self.config.initial_equity,
+            cash_sharing=True,
+            group_by=True,
+            freq="1s",
+        )
+
+    def run_info(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "params": self.params,
+            "config": self.config.to_dict(),
+            "source": self.source,
+            "start": self.start,
+            "end": self.end,
+            "seed": self.seed,
+        }
+
+    def save(self, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write trades.parquet, fills.parquet, equity.parquet, metrics.json, run.json, report.html."""
+        from memelab.engine.report import write_report
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "trades": out / "trades.parquet",
+            "fills": out / "fills.parquet",
+            "equity": out / "equity.parquet",
+            "metrics": out / "metrics.json",
+            "run": out / "run.json",
+            "report": out / "report.html",
+        }
+        self.trades.to_parquet(paths["trades"], index=False)
+        self.fills.to_parquet(paths["fills"], index=False)
+        self.equity.to_parquet(paths["equity"], index=False)
+        paths["metrics"].write_text(json.dumps(_jsonable(self.metrics), indent=2, sort_keys=True))
+        paths["run"].write_text(json.dumps(_jsonable(self.run_info()), indent=2, sort_keys=True))
+        write_report(self, paths["report"])
+        return paths
+
+
+def _grid_returns(eq: pd.DataFrame, every_s: float) -> np.ndarray:
+    """Equity returns on a regular grid (last value carried over quiet periods)."""
+    if len(eq) < 2:
+        return np.zeros(0)
+    step = int(every_s * 1e9)
+    bins = eq["ts"].to_numpy() // step
+    values = eq["equity"].to_numpy()
+    grid = np.arange(bins[0], bins[-1] + 1)
+    pos = np.searchsorted(bins, grid, side="right") - 1
+    series = values[pos]
+    return np.diff(series) / series[:-1]
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        v = float(obj)
+        return v if math.isfinite(v) else str(v)
+    return obj
+
+
+def backtest(
+    lake_or_events: Any,
+    strategy: str = "momentum",
+    params: Mapping[str, Any] | None = None,
+    config: EngineConfig | Mapping[str, Any] | None = None,
+    start: Any = None,
+    end: Any = None,
+    honeypot: np.ndarray | None = None,
+    seed: int = 0,
+    progress: Any = None,
+) -> BacktestResult:
+    """Backtest ``strategy`` over a lake (path or ``Lake``) or an ``EVENT_DTYPE`` array.
+
+    ``start``/``end`` bound the replay to ``[start, end)`` (ISO dates or epoch); ``params``
+    override the strategy's DEFAULTS; ``config`` an :class:`EngineConfig` or a dict of its fields.
+    """
+    from memelab.datasets.lake import Lake, parse_time
+    from memelab.strategies import get_strategy
+
+    module = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    if isinstance(config, Mapping):
+        config = EngineConfig.from_dict(config)
+    config = config or EngineConfig()
+    lo, hi = parse_time(start), parse_time(end)
+    mint_names = None
+    if isinstance(lake_or_events, np.ndarray):
+        source = f"<{len(lake_or_events)} events in memory>"
+    else:
+        lake = (
+            lake_or_events if isinstance(lake_or_events, Lake) else Lake(os.fspath(lake_or_events))
+        )
+        lake_or_events = lake
+        source = str(lake.root)
+    replay, raw = run_replay(
+        lake_or_events, module, params, config, lo, hi, honeypot=honeypot, progress=progress
+    )
+    if not isinstance(lake_or_events, np.ndarray):
+        names = lake_or_events.dictionary("mints").to_numpy(zero_copy_only=False)
+        mint_names = np.asarray(names, dtype=object)
+    used = {k: replay.params[k].item() for k in replay.params.dtype.names}
+    return BacktestResult(
+        raw=raw,
+        config=config,
+        strategy=module.NAME,
+        params=used,
+        source=source,
+        start=lo,
+        end=hi,
+        seed=seed,
+        mint_names=mint_names,
+    )
