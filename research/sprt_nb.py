@@ -322,45 +322,43 @@ def simulate_gsprt_nb(
 
 
 @njit(cache=True)
+def _order_cmp_nb(d: int, n: int, stat: float, od: int, on: int, ostat: float) -> int:
+    """-1, 0, +1: a simulated outcome against the observed one in the stopping-time ordering."""
+    if d != od:
+        return 1 if d > od else -1
+    if d == DECISION_H1 and n != on:
+        return 1 if n < on else -1  # an earlier H1 stop is more extreme upwards
+    if d == DECISION_H0 and n != on:
+        return 1 if n > on else -1  # a later H0 stop is less extreme downwards
+    if stat > ostat:
+        return 1
+    if stat < ostat:
+        return -1
+    return 0
+
+
+@njit(cache=True)
 def stopping_order_fractions_nb(
     decision: np.ndarray,
     used: np.ndarray,
-    llr_end: np.ndarray,
+    stat: np.ndarray,
     obs_decision: int,
     obs_n: int,
-    obs_llr: float,
+    obs_stat: float,
 ) -> tuple[float, float]:
     """Fractions of simulated outcomes >= and <= the observed one in the stopping-time ordering.
 
-    The ordering (Siegmund): every H0 stop < every truncation without decision < every H1 stop;
-    among H1 stops the earlier is larger, among H0 stops the later is larger, among truncations
-    the larger final LLR is larger.
+    The ordering (Siegmund): every H0 stop < every truncation without decision < every H1
+    stop; among H1 stops the earlier is larger, among H0 stops the later is larger; ties in
+    the stopping time (and truncations) are ordered by the statistic at stop (LLR or mean).
     """
     n = decision.shape[0]
     ge = 0
     le = 0
     for j in range(n):
-        d = decision[j]
-        if d != obs_decision:
-            if d > obs_decision:
-                ge += 1
-            else:
-                le += 1
-            continue
-        if d == DECISION_H1:
-            key, ref = -used[j], -obs_n
-            if key >= ref:
-                ge += 1
-            if key <= ref:
-                le += 1
-        elif d == DECISION_H0:
-            if used[j] >= obs_n:
-                ge += 1
-            if used[j] <= obs_n:
-                le += 1
-        else:
-            if llr_end[j] >= obs_llr:
-                ge += 1
-            if llr_end[j] <= obs_llr:
-                le += 1
+        c = _order_cmp_nb(decision[j], used[j], stat[j], obs_decision, obs_n, obs_stat)
+        if c >= 0:
+            ge += 1
+        if c <= 0:
+            le += 1
     return ge / n, le / n

@@ -191,7 +191,8 @@ class TwoArmSPRT:
         """Median-unbiased effect and CI by the stopping-time ordering (shifted bootstrap MC).
 
         Scores are resampled from the observed ones centred and shifted to a candidate effect;
-        with common random numbers every simulated LLR path rises with the shift, so
+        ties in the stopping time are ordered by the mean score at stop. With common random
+        numbers every simulated path (LLR and mean) rises with the shift, so
         P_delta(outcome >= observed) is non-decreasing in delta and bisection finds the bounds.
         """
         x = coerce_scores(scores)
@@ -212,8 +213,8 @@ class TwoArmSPRT:
         max_n = x.size
 
         def fractions(delta: float) -> tuple[float, float]:
-            d, used, llr, _ = self.simulate(nb.MODEL_BOOTSTRAP, [delta], pool, n_seq, seed, max_n)
-            return nb.stopping_order_fractions_nb(d, used, llr, code, st.n, st.llr)
+            d, used, _, mean = self.simulate(nb.MODEL_BOOTSTRAP, [delta], pool, n_seq, seed, max_n)
+            return nb.stopping_order_fractions_nb(d, used, mean, code, st.n, st.mean)
 
         spread = float(np.std(x)) + (self.delta1 - self.delta0)
         lo_d, hi_d = naive - 20.0 * spread, naive + 20.0 * spread
@@ -303,8 +304,17 @@ def metric_values(trades: pd.DataFrame, metric: str, label: str) -> pd.Series:
     return pd.Series(coerce_scores(values.to_numpy(), f"{label}.pnl_sol"), index=trades.index)
 
 
+def _resolution_order(df: pd.DataFrame) -> list[str]:
+    """Columns that order trades by when their outcome became known (exit first)."""
+    return [c for c in ("exit_ts", "entry_ts", "signal_id") if c in df.columns]
+
+
 def pair_by_signal(control: pd.DataFrame, treatment: pd.DataFrame, metric: str) -> Pairing:
-    """Pairs the two runs' trades on ``signal_id`` (same triggering event), in signal order."""
+    """Pairs the two runs' trades on ``signal_id`` (same triggering event).
+
+    Units are ordered by when both outcomes are known (the later ``exit_ts``, then the signal),
+    the order in which a sequential test could really have consumed them.
+    """
     frames = {}
     for label, df in (("control", control), ("treatment", treatment)):
         if "signal_id" not in df.columns:
@@ -312,12 +322,18 @@ def pair_by_signal(control: pd.DataFrame, treatment: pd.DataFrame, metric: str) 
         dup = df["signal_id"][df["signal_id"].duplicated()]
         if len(dup):
             raise SPRTError(f"{label}: signal_id {int(dup.iloc[0])} appears more than once")
-        frames[label] = pd.DataFrame(
+        frame = pd.DataFrame(
             {"key": df["signal_id"].astype("int64").to_numpy(),
              label: metric_values(df, metric, label).to_numpy()}
         )  # fmt: skip
+        frame[f"{label}_exit"] = (
+            df["exit_ts"].astype("int64").to_numpy() if "exit_ts" in df.columns else 0
+        )
+        frames[label] = frame
     merged = frames["control"].merge(frames["treatment"], on="key", how="outer", indicator=True)
-    both = merged[merged["_merge"] == "both"].sort_values("key", kind="stable")
+    both = merged[merged["_merge"] == "both"].copy()
+    both["resolved_ts"] = np.maximum(both["control_exit"], both["treatment_exit"]).astype("int64")
+    both = both.sort_values(["resolved_ts", "key"], kind="stable")
     units = both[["key", "control", "treatment"]].reset_index(drop=True)
     units["score"] = units["treatment"].astype(float) - units["control"].astype(float)
     only_c = sorted(int(k) for k in merged.loc[merged["_merge"] == "left_only", "key"])
@@ -326,11 +342,12 @@ def pair_by_signal(control: pd.DataFrame, treatment: pd.DataFrame, metric: str) 
 
 
 def pair_in_order(control: pd.DataFrame, treatment: pd.DataFrame, metric: str) -> Pairing:
-    """Unpaired design: i-th control trade with i-th treatment trade by entry time; the longer
-    run's surplus trades are reported as unmatched."""
+    """Unpaired design: i-th resolved control trade with i-th resolved treatment trade (exit
+    time, then entry time, then signal); the longer run's surplus trades are reported as
+    unmatched."""
     arms = {}
     for label, df in (("control", control), ("treatment", treatment)):
-        order = [c for c in ("entry_ts", "signal_id") if c in df.columns]
+        order = _resolution_order(df)
         d = df.sort_values(order, kind="stable") if order else df
         key = d["signal_id"] if "signal_id" in d.columns else pd.Series(np.arange(len(d)))
         arms[label] = (key.astype("int64").to_numpy(), metric_values(d, metric, label).to_numpy())

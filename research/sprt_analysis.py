@@ -1,0 +1,268 @@
+"""One SPRT analysis end to end: the test, its path, its curves, the estimate, as one record.
+
+The record (a JSON-ready dict) is what ``sprt.json`` holds and what ``sprt_report`` draws, so a
+report can be re-rendered from the file alone. Loading outcome and trade files lives here too,
+because both the CLI and the promotion gate read them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from memelab.research.sprt import BernoulliSPRT, Curves, SPRTError, coerce_outcomes
+from memelab.research.sprt_twoarm import Pairing, TwoArmSPRT, pair_by_signal, pair_in_order
+
+Progress = Callable[[Iterable], Iterable]
+
+
+def _identity(items: Iterable, **_: Any) -> Iterable:
+    return items
+
+
+def analyse_outcomes(
+    outcomes: Iterable,
+    test: BernoulliSPRT | None = None,
+    n_seq: int = 20_000,
+    estimate_n_seq: int = 4000,
+    seed: int = 0,
+    progress: Progress = _identity,
+    source: str = "",
+) -> dict:
+    """One-arm Bernoulli SPRT on a win/loss sequence, with OC/ASN curves and the estimate."""
+    test = test or BernoulliSPRT()
+    x = coerce_outcomes(outcomes)
+    state = test.update(x)
+    grid = test.default_grid()
+    mc = _concat_curves([test.monte_carlo([p], n_seq, seed) for p in progress(grid)])
+    wald = test.wald_oc_asn(grid)
+    at = test.monte_carlo([test.p0, test.p1], n_seq, seed)
+    record = {
+        "kind": "one_arm",
+        "source": source,
+        "params": test.params(),
+        "boundaries": {"upper": test.upper, "lower": test.lower},
+        "decision": state.decision,
+        "n": state.n,
+        "llr": state.llr,
+        "n_total": int(x.size),
+        "wins": state.wins,
+        "overshoot": _overshoot(state.decision, state.llr, test.upper, test.lower),
+        "llr_path": test.llr_path(x).tolist(),
+        "series": {"treatment": _cummean(x).tolist()},
+        "reference_lines": {"p0": test.p0, "p1": test.p1},
+        "design": _design_summary(at, test.alpha, test.beta, test.wald_oc_asn([test.p0, test.p1])),
+        "curves": {"monte_carlo": mc.to_dict(), "wald": wald.to_dict()},
+        "seed": seed,
+    }
+    if x.size:
+        record["estimate"] = test.estimate(x, n_seq=estimate_n_seq, seed=seed).to_dict()
+    return record
+
+
+def analyse_runs(
+    control: pd.DataFrame,
+    treatment: pd.DataFrame,
+    metric: str = "win",
+    paired: bool = True,
+    test: TwoArmSPRT | None = None,
+    n_seq: int = 20_000,
+    estimate_n_seq: int = 2000,
+    seed: int = 0,
+    progress: Progress = _identity,
+    sources: tuple[str, str] = ("", ""),
+) -> dict:
+    """Two-arm test of two backtest runs' trades (paired on ``signal_id`` or unpaired)."""
+    test = test or TwoArmSPRT()
+    pairing = (pair_by_signal if paired else pair_in_order)(control, treatment, metric)
+    return analyse_pairing(pairing, test, n_seq, estimate_n_seq, seed, progress, sources)
+
+
+def analyse_pairing(
+    pairing: Pairing,
+    test: TwoArmSPRT,
+    n_seq: int = 20_000,
+    estimate_n_seq: int = 2000,
+    seed: int = 0,
+    progress: Progress = _identity,
+    sources: tuple[str, str] = ("", ""),
+) -> dict:
+    x = pairing.scores
+    state = test.update(x)
+    grid = test.default_grid()
+    record = {
+        "kind": "two_arm",
+        "source": {"control": sources[0], "treatment": sources[1]},
+        "params": {**test.params(), "metric": pairing.metric, "mode": pairing.mode},
+        "boundaries": {"upper": test.upper, "lower": test.lower},
+        "decision": state.decision,
+        "n": state.n,
+        "llr": state.llr,
+        "n_total": int(x.size),
+        "mean_score": state.mean,
+        "var_score": state.var,
+        "overshoot": _overshoot(state.decision, state.llr, test.upper, test.lower),
+        "llr_path": test.llr_path(x).tolist(),
+        "series": {
+            "control": _cummean(pairing.units["control"].to_numpy(float)).tolist(),
+            "treatment": _cummean(pairing.units["treatment"].to_numpy(float)).tolist(),
+        },
+        "reference_lines": {"delta0": test.delta0, "delta1": test.delta1},
+        "pairing": pairing.summary(),
+        "seed": seed,
+        "notes": [],
+    }
+    sd = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
+    if sd > 0:
+        mc = _concat_curves(
+            [test.monte_carlo_bootstrap([d], x, n_seq, seed) for d in progress(grid)]
+        )
+        at = test.monte_carlo_bootstrap([test.delta0, test.delta1], x, n_seq, seed)
+        wald_at = test.wald_oc_asn([test.delta0, test.delta1], sd)
+        record["curves"] = {
+            "monte_carlo": mc.to_dict(),
+            "wald": test.wald_oc_asn(grid, sd).to_dict(),
+        }
+        record["design"] = _design_summary(at, test.alpha, test.beta, wald_at)
+        record["estimate"] = test.estimate(x, n_seq=estimate_n_seq, seed=seed).to_dict()
+    else:
+        record["notes"].append(
+            "fewer than 2 units or no variation in the scores: no curves and no estimate"
+        )
+    return record
+
+
+def _overshoot(decision: str, llr: float, upper: float, lower: float) -> float | None:
+    """How far past its boundary the LLR landed (Wald's approximations assume 0)."""
+    if decision == "accept_h1":
+        return llr - upper
+    if decision == "accept_h0":
+        return lower - llr
+    return None
+
+
+def _design_summary(at: Curves, alpha: float, beta: float, wald: Curves) -> dict:
+    """Simulated error rates and ASN at the two hypotheses beside the nominal/Wald values:
+    the overshoot makes real error rates smaller and real ASNs larger than Wald's."""
+    return {
+        "alpha_nominal": alpha,
+        "beta_nominal": beta,
+        "alpha_mc": float(at.p_h1[0]),
+        "beta_mc": float(at.oc[1]),
+        "asn_h0_mc": float(at.asn[0]),
+        "asn_h1_mc": float(at.asn[1]),
+        "asn_h0_wald": float(wald.asn[0]),
+        "asn_h1_wald": float(wald.asn[1]),
+        "n_seq": at.n_seq,
+    }
+
+
+def _concat_curves(parts: list[Curves]) -> Curves:
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(c, name) for c in parts])
+
+    first = parts[0]
+    return Curves(
+        cat("grid"), cat("oc"), cat("p_h1"), cat("asn"), cat("p_continue"), cat("asn_se"),
+        first.method, first.n_seq, first.seed, first.max_n,
+    )  # fmt: skip
+
+
+def _cummean(x: np.ndarray) -> np.ndarray:
+    if x.size == 0:
+        return np.zeros(0)
+    return np.cumsum(x, dtype=np.float64) / np.arange(1, x.size + 1)
+
+
+# ---------------------------------------------------------------- files
+
+
+def load_outcomes(path: str | Path) -> np.ndarray:
+    """Win/loss outcomes from a CSV (column ``win``, 1/0 or true/false) or a trades Parquet
+    (column ``win``, in the order outcomes resolved: ``exit_ts`` when present)."""
+    path = Path(path)
+    if not path.is_file():
+        raise SPRTError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        elif suffix in (".csv", ".txt", ".tsv"):
+            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+        else:
+            raise SPRTError(f"{path}: expected a .csv or .parquet file")
+    except SPRTError:
+        raise
+    except Exception as exc:  # the reader's own message names the problem
+        raise SPRTError(f"{path}: cannot read: {exc}") from None
+    if "win" not in df.columns:
+        raise SPRTError(f"{path}: no column 'win' (columns: {list(df.columns)})")
+    if "exit_ts" in df.columns:
+        df = df.sort_values("exit_ts", kind="stable")
+    col = df["win"]
+    if col.dtype == object or str(col.dtype).startswith("str"):
+        col = col.astype(str).str.strip().str.lower().map(_TEXT_WINS).astype("float64")
+    return coerce_outcomes(col.to_numpy(dtype=np.float64, na_value=np.nan), f"{path}: win row")
+
+
+_TEXT_WINS = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}
+
+
+def load_trades(run: str | Path) -> pd.DataFrame:
+    """A backtest run's trades: ``RUN_DIR/trades.parquet`` (or the Parquet file itself)."""
+    run = Path(run)
+    path = run / "trades.parquet" if run.is_dir() else run
+    if not path.is_file():
+        raise SPRTError(f"{path}: no trades file (expected a backtest --out directory)")
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:
+        raise SPRTError(f"{path}: cannot read: {exc}") from None
+
+
+def json_ready(obj: Any) -> Any:
+    """NaN/inf become null (strict JSON), numpy scalars become Python numbers."""
+    if isinstance(obj, dict):
+        return {k: json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    return obj
+
+
+def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
+    """Writes ``sprt.json`` and ``report.html`` into ``out_dir``."""
+    from memelab.research.sprt_report import write_report
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    json_path = out / "sprt.json"
+    json_path.write_text(json.dumps(json_ready(record), indent=1, allow_nan=False) + "\n")
+    html_path = write_report(record, out / "report.html")
+    return {"json": json_path, "html": html_path}
+
+
+def summary(record: dict) -> dict:
+    """The ``--json`` contract: decision, n, llr, plus what a reader wants next to them."""
+    out = {k: record.get(k) for k in ("decision", "n", "llr", "n_total", "kind", "overshoot")}
+    out["boundaries"] = record["boundaries"]
+    if "estimate" in record:
+        est = record["estimate"]
+        out["estimate"] = {k: est[k] for k in ("point", "lo", "hi", "level", "naive", "method")}
+    if "pairing" in record:
+        p = record["pairing"]
+        out["pairing"] = {
+            k: p[k] for k in ("mode", "metric", "units", "unmatched_control", "unmatched_treatment")
+        }
+    return json_ready(out)
