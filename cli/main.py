@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from memelab.cli import data
+from memelab.cli import sprt as sprt_cli
 
 app = typer.Typer(
     name="memelab",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
+app.command("sprt")(sprt_cli.sprt)
 
 
 def main() -> None:
