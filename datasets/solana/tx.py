@@ -113,7 +113,8 @@ def unwrap(obj: Any) -> tuple[dict[str, Any], int | None, int | None]:
             raise MalformedTransaction("result is null (transaction not found)")
         if not isinstance(obj, dict):
             raise MalformedTransaction("result is not an object")
-    if "filters" in obj or ("transaction" in obj and "meta" not in obj):
+    inner = obj.get("transaction")
+    if "filters" in obj or (isinstance(inner, dict) and isinstance(inner.get("transaction"), dict)):
         update = obj.get("transaction")
         if not isinstance(update, dict) or not isinstance(update.get("transaction"), dict):
             raise MalformedTransaction("geyser message without transaction.transaction")
