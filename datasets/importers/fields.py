@@ -83,8 +83,14 @@ def parse_float(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return values, missing, np.zeros(len(col), dtype=bool)
     if pa.types.is_boolean(col.type):
         return parse_float(col.cast(pa.int8()))
-    text = pd.Series(to_str(col), dtype=object).str.strip().str.replace(",", "", regex=False)
-    values = pd.to_numeric(text.where(~missing, None), errors="coerce").to_numpy(
+    text = pc.replace_substring(pc.utf8_trim_whitespace(col.cast(pa.string())), ",", "")
+    text = pc.if_else(pa.array(missing), pa.nulls(len(col), pa.string()), text)
+    try:  # fast path: every present value is a number
+        values = text.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        return values, missing, np.zeros(len(col), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    values = pd.to_numeric(pd.Series(to_str(text), dtype=object), errors="coerce").to_numpy(
         dtype=np.float64, na_value=np.nan
     )
     bad = ~missing & np.isnan(values)
@@ -141,9 +147,12 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if pa.types.is_floating(col.type):
         v = col.fill_null(0).to_numpy(zero_copy_only=False)
         return _epoch_to_ns(np.nan_to_num(v)), missing, bad
-    text = pd.Series(to_str(col), dtype=object).str.strip()
+    text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     present = ~missing
-    numeric = present & text.str.fullmatch(r"[+-]?\d+(\.\d*)?").fillna(False).to_numpy(bool)
+    numeric = present & pc.match_substring_regex(text_arr, r"^[+-]?\d+(\.\d*)?$").fill_null(
+        False
+    ).to_numpy(zero_copy_only=False).astype(bool)
+    text = pd.Series(to_str(text_arr), dtype=object)
     if numeric.any():
         digits = text[numeric]
         is_int = ~digits.str.contains(".", regex=False)
@@ -365,16 +374,34 @@ def signature_ordinals(signatures: pa.Array, carry: dict[str, int]) -> np.ndarra
     """Position of each row among the rows of its signature (0, 1, ...), for sources that give no
     instruction index: two swaps of one transaction then keep distinct dedupe keys.
 
-    ``carry`` holds the counts of the previous batch and is updated in place, so a transaction
-    whose rows straddle two batches keeps counting (rows of one transaction are adjacent in
-    every export we know; a bounded carry keeps memory flat on huge files).
+    ``carry`` holds the counts of the signatures in the last rows of the previous batch and is
+    updated in place, so a transaction whose rows straddle two batches keeps counting (rows of one
+    transaction are adjacent in every export we know; a small carry keeps memory flat).
     """
-    s = pd.Series(to_str(signatures), dtype=object)
-    ordinal = s.groupby(s, sort=False, dropna=False).cumcount().to_numpy(np.int64)
+    n = len(signatures)
+    encoded = pc.dictionary_encode(signatures.cast(pa.string()))
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1] if n else np.empty(0, np.int64)
+    group_start = np.zeros(n, dtype=np.int64)
+    if n:
+        group_start[starts] = starts
+        group_start = np.maximum.accumulate(group_start)
+    ordinal = np.empty(n, dtype=np.int64)
+    ordinal[order] = np.arange(n) - group_start
+    names = encoded.dictionary.to_pylist()
     if carry:
-        ordinal = ordinal + s.map(carry).fillna(0).to_numpy(np.int64)
-    counts = s.value_counts(dropna=True)
-    new_carry = {k: int(v) + carry.get(k, 0) for k, v in counts.items()}
+        offset = np.array([carry.get(name, 0) for name in names] + [0], dtype=np.int64)
+        ordinal += offset[codes]  # code -1 (null) reads the trailing 0
+    tail = codes[max(0, n - CARRY_ROWS) :]
+    counts = np.bincount(codes[codes >= 0], minlength=len(names)) if n else np.empty(0, np.int64)
+    new_carry = {
+        names[c]: int(counts[c]) + carry.get(names[c], 0) for c in np.unique(tail[tail >= 0])
+    }
     carry.clear()
     carry.update(new_carry)
     return ordinal
+
+
+CARRY_ROWS = 1024  # rows at the end of a batch whose signatures may continue in the next one
