@@ -232,3 +232,20 @@ def test_pumpportal_ingest_quarantines_messages_without_time(
     rep = ingest(lake, [_jsonl(tmp_path / "rec.jsonl", recorded)], format="pumpportal").files[0]
     assert rep.quarantined == 0 and rep.launches_ingested == 6
     assert rep.ingested == 7  # 5 dev buys (one create bought nothing) + 1 buy + 1 sell
+
+
+def test_getblock_result_supplies_its_block_time_to_its_transactions(tmp_path: Path) -> None:
+    from memelab.datasets.importers.solana import read_transactions
+
+    ray = result(load(FIXTURES / "raydium_amm_v4_rpc.json"))
+    entry = {k: ray[k] for k in ("meta", "transaction", "version")}  # as getBlock embeds it
+    block = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": {"blockTime": 1735623501, "transactions": [entry]},
+    }
+    src = tmp_path / "block.json"
+    src.write_text(json.dumps(block))
+    (res,) = list(read_transactions(src))
+    assert res.quarantined == [] and res.swaps.column("ts").to_pylist() == [1735623501 * 10**9]
+    assert res.swaps.column("slot").to_pylist() == [-1]  # getBlock entries do not repeat the slot

@@ -388,3 +388,26 @@ def test_pumpswap_create_pool_after_migration_gives_liquidity_rows(shared_data: 
     assert migrate["sol_amount"] == pool["sol_amount"]  # the curve's SOL became the pool's
     assert parsed.graduations[0]["event"] == "CompletePumpAmmMigrationEvent"
     assert PUMPFUN  # program constant is importable for the live runner
+
+
+@pytest.mark.parametrize("logs", [None, ["Log truncated"]])
+def test_events_come_from_emit_cpi_when_logs_are_missing_or_truncated(logs: Any) -> None:
+    doc = load(FIXTURES / "pumpfun_buy_rpc.json")
+    full = _one_swap(doc)
+    cut = copy.deepcopy(doc)
+    cut["result"]["meta"]["logMessages"] = logs
+    assert _one_swap(cut) == full
+
+
+def test_base58_decoding_round_trips_solders_addresses_and_signatures() -> None:
+    import random
+
+    from solders.pubkey import Pubkey
+    from solders.signature import Signature
+
+    rng = random.Random(7)
+    for _ in range(50):
+        raw = bytes(rng.getrandbits(8) for _ in range(32))
+        assert b58decode(str(Pubkey.from_bytes(raw))) == raw
+        raw = b"\0\0" + bytes(rng.getrandbits(8) for _ in range(62))
+        assert b58decode(str(Signature.from_bytes(raw))) == raw

@@ -104,17 +104,13 @@ def parse_view(tv: TxView) -> TxParse:
 
 # ------------------------------------------------------------------ events
 def _events(tv: TxView) -> list[_Event]:
-    """Anchor events by top-level instruction: from ``emit_cpi`` self-invocations when present,
-    else from ``Program data:`` log lines (attributed to the program on top of the call stack)."""
-    cpi: dict[tuple[str, int], list[_Event]] = {}
-    for ins in tv.instructions:
-        if ins.program in _EVENT_PROGRAMS and ins.data and ins.data[:8] == idl_mod.EVENT_IX_TAG:
-            cpi.setdefault((ins.program, ins.outer), []).append(
-                _Event(ins.program, ins.outer, ins.data[8:])
-            )
+    """Anchor events by top-level instruction, from ``Program data:`` log lines (attributed to
+    the program on top of the call stack); where the logs lack them (truncated logs, a program
+    that only uses ``emit_cpi``) from the self-invocations that carry them."""
     logged: dict[tuple[str, int], list[_Event]] = {}
     stack: list[str] = []
     outer = -1
+    truncated = tv.logs is None
     for line in tv.logs or ():
         if line.startswith("Program data: "):
             if stack and stack[-1] in _EVENT_PROGRAMS:
@@ -132,6 +128,18 @@ def _events(tv: TxView) -> list[_Event]:
         elif line.startswith("Program ") and (line.endswith(" success") or " failed" in line):
             if stack:
                 stack.pop()
+        elif line.startswith("Log truncated"):
+            truncated = True
+    cpi: dict[tuple[str, int], list[_Event]] = {}
+    for ins in tv.instructions:
+        if ins.inner < 0 or ins.program not in _EVENT_PROGRAMS:
+            continue
+        key = (ins.program, ins.outer)
+        if key in logged and not truncated:
+            continue  # the log lines already gave this instruction's events
+        data = ins.data
+        if data and data[:8] == idl_mod.EVENT_IX_TAG:
+            cpi.setdefault(key, []).append(_Event(ins.program, ins.outer, data[8:]))
     events: list[_Event] = []
     for key in sorted(set(cpi) | set(logged), key=lambda k: (k[1], k[0])):
         events.extend(cpi.get(key) or logged.get(key, []))

@@ -66,13 +66,23 @@ _B58_INDEX = {c: i for i, c in enumerate(_B58)}
 
 
 def b58decode(text: str) -> bytes:
-    """Base58 (Bitcoin alphabet) to bytes; instruction data in RPC "json" encoding uses it."""
+    """Base58 (Bitcoin alphabet) to bytes; instruction data in RPC "json" encoding uses it.
+
+    Digits are folded ten at a time into small ints first, so the big-int work is a tenth of
+    the naive loop (event payloads are ~400 characters)."""
     n = 0
-    for ch in text:
-        try:
-            n = n * 58 + _B58_INDEX[ch]
-        except KeyError:
-            raise ValueError(f"invalid base58 character {ch!r}") from None
+    try:
+        for start in range(0, len(text), 10):
+            chunk = text[start : start + 10]
+            small = 0
+            for ch in chunk:
+                small = small * 58 + _B58_INDEX[ch]
+            n = n * _B58_POW[len(chunk)] + small
+    except KeyError as exc:
+        raise ValueError(f"invalid base58 character {exc.args[0]!r}") from None
     body = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
     pad = len(text) - len(text.lstrip("1"))
     return b"\x00" * pad + body
+
+
+_B58_POW = [58**i for i in range(11)]

@@ -27,13 +27,28 @@ class MalformedTransaction(ValueError):
     """The transaction cannot be read; the message names the field at fault."""
 
 
-@dataclass(slots=True)
 class Instruction:
-    program: str
-    accounts: tuple[int, ...]  # indices into TxView.keys
-    data: bytes | None  # None for instructions the RPC node pre-parsed (jsonParsed)
-    outer: int  # index of the top-level instruction this one belongs to
-    inner: int  # -1 for the top-level instruction, else its position among the inner ones
+    """One instruction; its data is decoded from base58/base64 only when asked for (most
+    instructions of a transaction are never looked at, and decoding is the costly part)."""
+
+    __slots__ = ("_data", "_raw", "accounts", "inner", "outer", "program")
+
+    def __init__(
+        self, program: str, accounts: tuple[int, ...], raw: Any, outer: int, inner: int
+    ) -> None:
+        self.program = program
+        self.accounts = accounts  # indices into TxView.keys
+        self._raw = raw  # bytes, an encoded string, or None (pre-parsed by the node)
+        self._data: bytes | None = raw if isinstance(raw, bytes) or raw is None else None
+        self.outer = outer  # index of the top-level instruction this one belongs to
+        self.inner = inner  # -1 for the top-level instruction, else its inner position
+
+    @property
+    def data(self) -> bytes | None:
+        if self._data is None and self._raw is not None:
+            where = f"instruction {self.outer}" + (f".{self.inner}" if self.inner >= 0 else "")
+            self._data = _data(self._raw, where)
+        return self._data
 
 
 @dataclass(slots=True)
@@ -278,11 +293,8 @@ def _instruction(
             return Instruction(program, tuple(accounts), None, outer, inner)
     else:
         raise MalformedTransaction(f"{where}: neither programIdIndex nor programId")
-    if "raw" in ix:
-        data = bytes(ix["raw"])
-    else:
-        data = _data(ix.get("data", ""), where)
-    return Instruction(program, tuple(accounts), data, outer, inner)
+    raw = bytes(ix["raw"]) if "raw" in ix else ix.get("data", "")
+    return Instruction(program, tuple(accounts), raw, outer, inner)
 
 
 def _token_balances(raw: Any, keys: list[str], name: str) -> dict[int, TokenBalance]:
