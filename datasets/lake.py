@@ -339,9 +339,13 @@ class Lake:
             existing_files = self.files(name)
         if not existing_files:
             return table
-        existing = pa.concat_tables(pq.read_table(f, columns=keys) for f in existing_files)
-        fresh = self._key_mask_not_in(table, existing, keys)
-        return table.filter(fresh)
+        # One file's keys at a time: memory stays bounded on a partition of 100M rows.
+        for f in existing_files:
+            existing = pq.read_table(f, columns=keys)
+            table = table.filter(self._key_mask_not_in(table, existing, keys))
+            if not table.num_rows:
+                break
+        return table
 
     @staticmethod
     def _key_mask_not_in(table: pa.Table, existing: pa.Table, keys: list[str]) -> pa.Array:
