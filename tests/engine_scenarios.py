@@ -38,9 +38,13 @@ class Tape:
 
     def _add(self, t, mint, trader, side, sol, tokens, vs, vt, venue=0, price=None):
         px = vs / vt if price is None else price
-        self.rows.append((T0 + int(round(t * S)), 0, mint, trader, side, venue, sol, tokens, px, vs, vt, np.nan))
+        self.rows.append(
+            (T0 + int(round(t * S)), 0, mint, trader, side, venue, sol, tokens, px, vs, vt, np.nan)
+        )
 
-    def create(self, t: float, mint: int, vs: float = VS0, vt: float = VT0, trader: int = 1) -> Tape:
+    def create(
+        self, t: float, mint: int, vs: float = VS0, vt: float = VT0, trader: int = 1
+    ) -> Tape:
         self.vs[mint], self.vt[mint] = vs, vt
         self._add(t, mint, trader, 0, 0.0, 0.0, vs, vt)
         return self
@@ -175,5 +179,18 @@ def random_market(n: int, n_mints: int, seed: int) -> np.ndarray:
             sol = gross * 0.99
         if rng.random() < 0.01:
             bias[m] = rng.uniform(0.35, 0.8)
-        ev[i] = (ts[i], 0, m, rng.integers(0, 200), side, 0, sol, tokens, vs[m] / vt[m], vs[m], vt[m], np.nan)
+        ev[i] = (
+            ts[i],
+            0,
+            m,
+            rng.integers(0, 200),
+            side,
+            0,
+            sol,
+            tokens,
+            vs[m] / vt[m],
+            vs[m],
+            vt[m],
+            np.nan,
+        )
     return ev
