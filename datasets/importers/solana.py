@@ -36,7 +36,6 @@ def _result(parsed: TxParse, bad: list[dict[str, Any]], seen: int) -> ParseResul
         quarantined=bad,
         skipped=dict(parsed.skipped),
         rows_read=seen,
-        info={"swaps": len(parsed.swaps)},
     )
 
 
