@@ -26,3 +26,39 @@ def make_events(rows: list[tuple]) -> np.ndarray:
         ev[i]["vtok"] = np.nan
         ev[i]["fee"] = np.nan
     return ev
+
+
+def alpha_market(
+    seed: int = 0, n_mints: int = 12, n_wallets: int = 60, n_alpha: int = 5
+) -> np.ndarray:
+    """A small curve market where wallets 0..n_alpha-1 buy early on mints that then run +60%.
+
+    Every mint lives 300 s on a constant-product curve (k of pump.fun). Good mints (even ids) rise
+    after the alpha buys, then dump; the others drift down. Retail wallets trade both ways all along, so
+    every mint has non-creator sells. Returns time-sorted ``EVENT_DTYPE`` events.
+    """
+    rng = np.random.default_rng(seed)
+    k = 30.0 * 1_073_000_000.0
+    rows = []
+    for m in range(n_mints):
+        t0 = 200.0 * m
+        good = m % 2 == 0
+        p0 = 30.0 / 1_073_000_000.0
+        for j in range(120):
+            t = t0 + 2.5 * j + rng.uniform(0, 1)
+            drift = (1.6 if good else 0.75) ** (min(max(j - 12, 0), 60) / 60)
+            if good and j > 72:  # the run ends in a dump: late retail buyers lose
+                drift *= 0.4 ** ((j - 72) / 47)
+            price = p0 * drift * np.exp(rng.normal(0, 0.01))
+            if 8 <= j < 8 + n_alpha and (good or rng.random() < 0.1):
+                trader, side = j - 8, 1
+            else:
+                trader = int(rng.integers(n_alpha, n_wallets))
+                side = 1 if rng.random() < 0.6 else -1
+            rows.append((t, m, trader, side, price, float(rng.uniform(0.1, 1.0))))
+    rows.sort(key=lambda r: r[0])
+    ev = make_events(rows)
+    ev["vsol"] = np.sqrt(k * ev["price"])
+    ev["vtok"] = np.sqrt(k / ev["price"])
+    ev["venue"] = 0
+    return ev
