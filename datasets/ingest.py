@@ -15,13 +15,18 @@ jsonl, json, parquet) live in ``memelab.datasets.importers``; any module dropped
 that calls ``register_reader`` at import time is picked up (RPC, geyser, PumpPortal, Substreams).
 
 ``ingest`` writes every batch through ``Lake.write`` (idempotent: the lake drops rows whose
-``signature`` + ``ix_index`` it already holds) and refused rows through ``Lake.quarantine``.
+``signature`` + ``ix_index`` it already holds) and streams refused rows to the lake's quarantine
+folder in ``Lake.quarantine``'s format.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
+import os
 import pkgutil
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -186,7 +191,7 @@ def _ingest_file(
 ) -> FileReport:
     report = FileReport(path=str(path), format=fmt, preset=preset)
     source = f"ingest:{fmt}:{path.name}"
-    quarantined: list[dict[str, Any]] = []
+    spool = QuarantineSpool(lake, path)
     skipped: Counter[str] = Counter()
     pending: list[pa.Table] = []
     pending_rows = 0
@@ -201,37 +206,85 @@ def _ingest_file(
         report.ingested += written.rows_added
         report.duplicates += written.duplicates
 
-    result = READERS[fmt](path, preset)
-    batches = [result] if isinstance(result, ParseResult) else result
-    for batch in batches:
-        report.rows_read += batch.seen()
-        report.preset = batch.preset or report.preset
-        report.info.update(batch.info)
-        quarantined.extend(batch.quarantined)
-        skipped.update(batch.skipped)
-        if batch.swaps.num_rows:
-            pending.append(batch.swaps)
-            pending_rows += batch.swaps.num_rows
-            if pending_rows >= FLUSH_ROWS:
-                flush()
-        if batch.launches is not None and batch.launches.num_rows:
-            written = lake.write("launches", batch.launches, source=source)
-            report.launches_ingested += written.rows_added
-            report.launches_duplicates += written.duplicates
-        if on_progress is not None:
-            on_progress(path, report.rows_read)
-    flush()
-    report.quarantined = len(quarantined)
+    try:
+        result = READERS[fmt](path, preset)
+        batches = [result] if isinstance(result, ParseResult) else result
+        for batch in batches:
+            report.rows_read += batch.seen()
+            report.preset = batch.preset or report.preset
+            report.info.update(batch.info)
+            spool.add(batch.quarantined)
+            skipped.update(batch.skipped)
+            if batch.swaps.num_rows:
+                pending.append(batch.swaps)
+                pending_rows += batch.swaps.num_rows
+                if pending_rows >= FLUSH_ROWS:
+                    flush()
+            if batch.launches is not None and batch.launches.num_rows:
+                written = lake.write("launches", batch.launches, source=source)
+                report.launches_ingested += written.rows_added
+                report.launches_duplicates += written.duplicates
+            if on_progress is not None:
+                on_progress(path, report.rows_read)
+        flush()
+    except BaseException:
+        spool.discard()  # no half-written quarantine file beside a failed import
+        raise
     report.skipped = dict(sorted(skipped.items()))
-    if quarantined:
-        quarantined.sort(key=lambda q: q["row"])
-        qfile = lake.quarantine(str(path), quarantined)
-        report.quarantine_file = str(qfile)
-        by_field: Counter[str] = Counter()
-        for q in quarantined:
-            by_field.update(reason_fields(q["reason"]))
-        report.quarantine_reasons = dict(sorted(by_field.items()))
+    report.quarantined = spool.count
+    report.quarantine_reasons = dict(sorted(spool.by_field.items()))
+    qfile = spool.close()
+    report.quarantine_file = str(qfile) if qfile else None
     return report
+
+
+class QuarantineSpool:
+    """Refused rows of one input file, streamed to ``LAKE/_quarantine`` as they come.
+
+    Same file layout and line format as ``Lake.quarantine`` (``<file name>.<hash>.jsonl``, one
+    ``{"source", "row", "reason", "raw"}`` object per line, rows ascending), but written batch by
+    batch so a file with millions of bad rows does not hold them in memory. The name hashes the
+    content, so re-importing the same file rewrites the same quarantine file.
+    """
+
+    def __init__(self, lake: Lake, path: Path):
+        self.lake, self.path = lake, path
+        self.count = 0
+        self.by_field: Counter[str] = Counter()
+        self._digest = hashlib.sha256()
+        self._fh: Any = None
+        self._tmp: Path | None = None
+
+    def add(self, records: list[dict[str, Any]]) -> None:
+        if not records:
+            return
+        if self._fh is None:
+            qdir = self.lake.root / "_quarantine"
+            qdir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=qdir)
+            self._tmp = Path(tmp)
+            self._fh = os.fdopen(fd, "w")
+        for rec in sorted(records, key=lambda r: r["row"]):
+            line = json.dumps({"source": str(self.path), **rec}, default=str) + "\n"
+            self._fh.write(line)
+            self._digest.update(line.encode())
+            self.by_field.update(reason_fields(rec["reason"]))
+        self.count += len(records)
+
+    def discard(self) -> None:
+        if self._fh is not None and self._tmp is not None:
+            self._fh.close()
+            self._tmp.unlink(missing_ok=True)
+            self._fh = None
+
+    def close(self) -> Path | None:
+        """Finish the file; returns its path (None when no row was refused)."""
+        if self._fh is None or self._tmp is None:
+            return None
+        self._fh.close()
+        final = self._tmp.parent / f"{self.path.name}.{self._digest.hexdigest()[:10]}.jsonl"
+        self._tmp.replace(final)
+        return final
 
 
 def reason_fields(reason: str) -> list[str]:

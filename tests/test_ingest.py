@@ -318,3 +318,21 @@ def test_a_registered_reader_plugs_in_with_launches_and_skips(tmp_path):
     assert rep.skipped == {"unknown_program": 4}
     assert rep.quarantine_reasons == {"tx": 1}
     assert lake.read("launches").column("mint").to_pylist() == [rows[0]["mint"]]
+
+
+def test_a_reader_failing_midway_leaves_no_partial_quarantine_file(tmp_path):
+    def reader(path: Path, preset: str | None):
+        yield ParseResult(
+            swaps=pa.table({}), quarantined=[{"row": 1, "reason": "x: bad", "raw": None}]
+        )
+        raise IngestError(f"{path}: truncated at byte 10")
+
+    register_reader("test-broken", reader)
+    try:
+        src = tmp_path / "f.bin"
+        src.write_bytes(b"x")
+        with pytest.raises(IngestError, match="truncated"):
+            ingest(Lake(tmp_path / "lake"), [src], format="test-broken")
+    finally:
+        READERS.pop("test-broken")
+    assert list((tmp_path / "lake" / "_quarantine").iterdir()) == []
