@@ -57,10 +57,13 @@ def validate(lake: Path = LakeOpt) -> None:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: list[Path] = typer.Argument(..., help="Trade files (CSV, JSONL/JSON, Parquet)."),
+    paths: list[Path] = typer.Argument(..., help="Trade files (CSV, JSONL/JSON, Parquet, ...)."),
     lake: Path = LakeOpt,
     fmt: str | None = typer.Option(
-        None, "--format", help="csv|jsonl|json|parquet (default: by file ending)."
+        None,
+        "--format",
+        help="csv|jsonl|json|parquet, or Solana material: rpc-json|geyser|pumpportal|substreams "
+        "(default: by file ending).",
     ),
     preset: str | None = typer.Option(
         None,
