@@ -171,6 +171,7 @@ def tx_view(obj: Any) -> TxView:
         raise MalformedTransaction("meta is missing (the RPC node returned no status meta)")
     raw_tx = body.get("transaction")
     signatures: list[str]
+    proto_bytes = False
     if isinstance(raw_tx, list) and len(raw_tx) == 2 and isinstance(raw_tx[0], str):
         keys, num_signers, top, signatures = _from_binary(raw_tx)
     elif isinstance(raw_tx, dict):
@@ -181,6 +182,9 @@ def tx_view(obj: Any) -> TxView:
             [body["signature"]] if "signature" in body else []
         )
         keys, num_signers, top = _from_json_message(msg)
+        raw_keys = msg["accountKeys"]
+        # Protobuf JSON (geyser) writes every bytes field in base64, instruction data included.
+        proto_bytes = isinstance(raw_keys[0], str) and raw_keys[0].endswith("=")
     else:
         raise MalformedTransaction("transaction is neither an object nor [data, encoding]")
     keys = keys + _loaded_addresses(meta)
@@ -196,9 +200,9 @@ def tx_view(obj: Any) -> TxView:
         except (KeyError, TypeError, ValueError) as exc:
             raise MalformedTransaction("meta.innerInstructions entry without index") from exc
     for i, ix in enumerate(top):
-        instructions.append(_instruction(ix, keys, index, i, -1))
+        instructions.append(_instruction(ix, keys, index, i, -1, proto_bytes))
         for j, inner in enumerate(inner_by_outer.get(i, ())):
-            instructions.append(_instruction(inner, keys, index, i, j))
+            instructions.append(_instruction(inner, keys, index, i, j, proto_bytes))
     return TxView(
         signature=signature,
         slot=slot,
@@ -268,7 +272,7 @@ def _loaded_addresses(meta: dict[str, Any]) -> list[str]:
 
 
 def _instruction(
-    ix: Any, keys: list[str], index: dict[str, int], outer: int, inner: int
+    ix: Any, keys: list[str], index: dict[str, int], outer: int, inner: int, b64: bool = False
 ) -> Instruction:
     where = f"instruction {outer}" + (f".{inner}" if inner >= 0 else "")
     if not isinstance(ix, dict):
@@ -293,7 +297,12 @@ def _instruction(
             return Instruction(program, tuple(accounts), None, outer, inner)
     else:
         raise MalformedTransaction(f"{where}: neither programIdIndex nor programId")
-    raw = bytes(ix["raw"]) if "raw" in ix else ix.get("data", "")
+    if "raw" in ix:
+        raw: Any = bytes(ix["raw"])
+    else:
+        raw = ix.get("data", "")
+        if b64 and isinstance(raw, str):
+            raw = [raw, "base64"]
     return Instruction(program, tuple(accounts), raw, outer, inner)
 
 
