@@ -457,3 +457,31 @@ def test_geyser_protobuf_json_with_base64_bytes_parses_like_base58() -> None:
     plain = _one_swap(doc, block_time=1735623500)
     proto = _one_swap(_to_protobuf_json(doc))  # time from createdAt
     assert proto == {**plain, "ts": 1735634110 * 10**9}
+
+
+@pytest.mark.parametrize(
+    ("name", "direction"),
+    [
+        ("test_meteora_add-lp.json", 1),
+        ("test_meteora_rm-lp.json", -1),
+        ("test_pumpswap_pumpswap-add-liquidity.json", 1),
+        ("test_pumpswap_pumpswap-withdraw.json", -1),
+    ],
+)
+def test_liquidity_changes_are_side_zero_rows_with_the_vault_deltas(
+    shared_data: Path, name: str, direction: int
+) -> None:
+    doc = load(shared_data / JX / name)
+    row = _one_swap(doc)
+    assert row["side"] == 0
+    sol = token_deltas(doc, "So11111111111111111111111111111111111111112")
+    tok = token_deltas(doc, row["mint"])
+    decimals = next(
+        tb["uiTokenAmount"]["decimals"]
+        for tb in result(doc)["meta"]["postTokenBalances"]
+        if tb["mint"] == row["mint"]
+    )
+    pool = next(o for o, d in sol.items() if d * direction > 0)
+    assert sol[pool] == direction * round(row["sol_amount"] * 1e9)
+    # float64 holds ~16 digits: an 8e18-base-unit withdrawal is exact to 1e-15
+    assert tok[pool] == pytest.approx(direction * row["token_amount"] * 10**decimals, rel=1e-15)
