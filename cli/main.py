@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from memelab.cli import data
 from memelab.cli import sprt as sprt_cli
+from memelab.cli import wallets as wallets_cli
 
 app = typer.Typer(
     name="memelab",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
 app.command("sprt")(sprt_cli.sprt)
+app.add_typer(wallets_cli.app, name="wallets", help="Score wallets, find sybils and smart money.")
 
 
 def main() -> None:
