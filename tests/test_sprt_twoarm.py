@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from memelab.research import sprt_nb as nb
 from memelab.research.sprt import SPRTError
-from memelab.research.sprt_twoarm import TwoArmSPRT, pair_by_signal, pair_in_order
+from memelab.research.sprt_twoarm import TwoArmSPRT, design_asn, pair_by_signal, pair_in_order
 
 WIN = TwoArmSPRT()  # delta1 = 0.08: the default p1 - p0
 PNL = TwoArmSPRT(delta1=0.01)  # +0.01 SOL per trade
@@ -175,3 +175,26 @@ def test_pairing_rejects_duplicate_signals_and_missing_columns():
         pair_by_signal(dup, dup, "win")
     with pytest.raises(SPRTError, match="no column 'pnl_sol'"):
         pair_by_signal(dup.drop(columns="pnl_sol").iloc[:1], dup.iloc[:1], "pnl")
+
+
+def test_paired_units_are_ordered_by_when_both_outcomes_are_known():
+    control = trades([1, 2, 3], [1, 0, 0], [0.1, -0.1, -0.1], [10, 20, 30])
+    treatment = trades([1, 2, 3], [0, 0, 1], [-0.1, -0.1, 0.2], [10, 20, 30])
+    control["exit_ts"] = [500, 100, 200]  # signal 1 resolves last in the control run
+    treatment["exit_ts"] = [110, 300, 150]
+    p = pair_by_signal(control, treatment, "win")
+    assert p.units["key"].tolist() == [3, 2, 1]  # resolved at 200, 300, 500
+
+
+def test_design_asn_draws_the_same_effect_with_and_without_pairing():
+    rng = np.random.default_rng(12)
+    shared = rng.normal(0.0, 1.0, 500)
+    control = shared + rng.normal(0.0, 0.3, 500)
+    treatment = shared + 0.2 + rng.normal(0.0, 0.3, 500)
+    test = TwoArmSPRT(delta1=0.2)
+    paired = design_asn(test, control, treatment, True, n_seq=1000, seed=1)
+    unpaired = design_asn(test, control, treatment, False, n_seq=1000, seed=1)
+    assert paired["score_sd"] == pytest.approx(np.std(treatment - control))
+    assert unpaired["score_sd"] == pytest.approx(np.sqrt(2) * np.std(shared), rel=0.1)
+    assert paired["asn"] < unpaired["asn"] / 4
+    assert paired["p_accept_h1"] > 0.75 and unpaired["p_accept_h1"] > 0.75
