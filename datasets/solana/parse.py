@@ -3,7 +3,8 @@
 Where the rows come from
 ------------------------
 - pump.fun: the ``TradeEvent`` / ``CreateEvent`` / ``CompleteEvent`` /
-  ``CompletePumpAmmMigrationEvent`` the program emits (``Program data:`` log lines, or the
+  ``CompletePumpAmmMigrationEvent`` (graduation: ``launches.graduated_ts``, no swaps row, since a
+  side-0 row with empty reserves would read as a rug) the program emits (``Program data:`` log lines, or the
   ``emit_cpi`` self-invocation when logs are truncated), decoded by the bundled IDL. The 2024
   (121-byte), 2025 (217-byte) and current 34-field TradeEvents are prefixes of one layout.
 - PumpSwap: ``BuyEvent`` / ``SellEvent`` (+ ``CreatePoolEvent``, ``DepositEvent``,
@@ -242,23 +243,6 @@ def _pumpfun_event(
                 "signature": tv.signature,
             }
         )
-        if dec.name == "CompletePumpAmmMigrationEvent":  # the curve's liquidity leaves for the AMM
-            out.swaps.append(
-                _row(
-                    tv,
-                    _ts_ns(tv, f.get("timestamp")),
-                    ev.outer,
-                    per_outer,
-                    mint=f["mint"],
-                    venue="pumpfun",
-                    trader=f["user"],
-                    side=0,
-                    sol_amount=f["sol_amount"] / LAMPORTS_PER_SOL,
-                    token_amount=f["mint_amount"] / 10**PUMP_DECIMALS,
-                    virtual_sol_reserves=0.0,
-                    virtual_token_reserves=0.0,
-                )
-            )
     else:
         out.skipped[f"event:{dec.name}"] += 1
 
