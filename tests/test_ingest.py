@@ -336,3 +336,24 @@ def test_a_reader_failing_midway_leaves_no_partial_quarantine_file(tmp_path):
     finally:
         READERS.pop("test-broken")
     assert list((tmp_path / "lake" / "_quarantine").iterdir()) == []
+
+
+def test_liquidity_events_round_trip_with_price_from_reserves(tmp_path):
+    """A lake's own swaps (side 0 = pool created / migrated / rugged) can be re-imported."""
+    rows = good_rows(3)
+    cols = [*COLUMNS, "virtual_sol_reserves", "virtual_token_reserves"]
+    rows[0].update(side=0, sol_amount=0, token_amount=0, virtual_sol_reserves=30.0,
+                   virtual_token_reserves=1.073e9)  # fmt: skip
+    rows[1].update(side="liquidity", sol_amount=0, token_amount=0)  # no reserves, no price
+    src = write_csv(tmp_path / "t.csv", rows, cols)
+    lake = Lake(tmp_path / "lake")
+    rep = ingest(lake, [src]).files[0]
+    assert (rep.ingested, rep.quarantined) == (2, 1)
+    (rec,) = quarantine_lines(rep.quarantine_file)
+    assert (rec["row"], rec["reason"]) == (
+        2,
+        "price: missing for a liquidity event without reserves",
+    )
+    t = lake.read("swaps").sort_by("ts").to_pydict()
+    assert t["side"] == [0, 1]
+    assert t["price"][0] == pytest.approx(30.0 / 1.073e9)

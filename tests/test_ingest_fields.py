@@ -60,8 +60,10 @@ def test_side_accepts_words_letters_and_signs_in_any_case():
     assert list(side[:8]) == [1, -1, 1, -1, 1, -1, 1, 1]
     assert list(bad) == [False] * 8 + [True, False]
     assert missing[9]
-    side, _, bad = parse_side(pa.array([1, -1, 0], pa.int8()))
-    assert list(side[:2]) == [1, -1] and list(bad) == [False, False, True]
+    side, _, bad = parse_side(pa.array([1, -1, 0, 2], pa.int8()))
+    assert list(side[:3]) == [1, -1, 0] and list(bad) == [False, False, False, True]
+    side, _, bad = parse_side(pa.array(["liquidity", "0"]))
+    assert list(side) == [0, 0] and not bad.any()
 
 
 def test_float_parsing_separates_missing_from_unparseable():

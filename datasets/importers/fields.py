@@ -180,17 +180,19 @@ _SIDE_WORDS = {
     "+1": 1,
     "1": 1,
     "1.0": 1,
-    "long": 1,
     "sell": -1,
     "s": -1,
     "-1": -1,
     "-1.0": -1,
-    "short": -1,
+    # A liquidity event (pool created, migrated, liquidity pulled): no trade, real reserves.
+    "0": 0,
+    "0.0": 0,
+    "liquidity": 0,
 }
 
 
 def parse_side(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(side, missing, bad): buy/sell, b/s, +1/-1 (any case) -> +1 / -1."""
+    """(side, missing, bad): buy/sell, b/s, +1/-1 (any case) -> +1 / -1; 0/liquidity -> 0."""
     missing = null_mask(col)
     words = pc.utf8_lower(pc.utf8_trim_whitespace(col.cast(pa.string())))
     keys = pa.array(list(_SIDE_WORDS))
@@ -293,6 +295,7 @@ def build_swaps(canon: Canonical) -> ParseResult:
         check(name, miss, ~miss & ~valid_pubkey(col), "not a base58 address", True)
     side, miss, bad = parse_side(cols["side"])
     check("side", miss, bad, "unknown side", True)
+    liquidity = (side == 0) & ~miss & ~bad  # amounts may be 0; price may come from reserves
     scale = canon.scale or {}
     numbers: dict[str, np.ndarray] = {}
     for name in ("sol_amount", "token_amount"):
@@ -300,9 +303,8 @@ def build_swaps(canon: Canonical) -> ParseResult:
         v = v * scale.get(name, 1.0)
         numbers[name] = v
         check(name, miss, bad, "not a number", True)
-        problems.append(
-            (name, ~miss & ~bad & ~(np.isfinite(v) & (v > 0)), "must be > 0", cols[name])
-        )
+        valid = np.isfinite(v) & ((v > 0) | (liquidity & (v >= 0)))
+        problems.append((name, ~miss & ~bad & ~valid, "must be > 0", cols[name]))
     for name in _OPTIONAL_NUMBERS:
         v, miss, bad = parse_float(cols[name])
         v = v * scale.get(name, 1.0)
@@ -314,17 +316,20 @@ def build_swaps(canon: Canonical) -> ParseResult:
         problems.append((name, invalid, "must be > 0" if positive else "must be >= 0", cols[name]))
     ix, miss, bad = parse_int(cols["ix_index"])
     check("ix_index", miss, bad | (ix < 0) | (ix >= 2**31), "not an instruction index", False)
+    price = numbers["price"]
+    derive = np.isnan(price)
+    with np.errstate(divide="ignore", invalid="ignore"):  # zeros only in refused rows
+        traded = numbers["sol_amount"] / numbers["token_amount"]
+        curve = numbers["virtual_sol_reserves"] / numbers["virtual_token_reserves"]
+    price = np.where(derive, np.where(liquidity, curve, traded), price)
+    no_price = liquidity & ~np.isfinite(price)
+    problems.append(("price", no_price, "missing for a liquidity event without reserves", None))
 
     bad_any = np.zeros(n, dtype=bool)
     for _, mask, _, _ in problems:
         bad_any |= mask
     quarantined = _quarantine_records(canon, problems, bad_any)
-
     good = ~bad_any
-    price = numbers["price"]
-    derive = np.isnan(price)
-    with np.errstate(divide="ignore", invalid="ignore"):  # only bad (quarantined) rows hit 0
-        price = np.where(derive, numbers["sol_amount"] / numbers["token_amount"], price)
     table = pa.table(
         {
             "ts": pa.array(ts[good], pa.int64()),
