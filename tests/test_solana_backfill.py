@@ -121,3 +121,19 @@ def test_backfill_cli_reports_json(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     out = json.loads(res.output)
     assert out["fetched"] == 6 and out["swaps_added"] == 6 and out["complete"]
+
+
+def test_backfill_since_keeps_only_transactions_at_or_after_that_time(tmp_path: Path) -> None:
+    results = _results()
+    since = sorted(r["blockTime"] for r in results)[-2]  # the two newest
+    lake = Lake(tmp_path / "lake")
+    with ServerThread(FixtureRpc(results)) as srv:
+        report = backfill(lake, srv.url, "pumpfun", since=since, page_size=4, rps=1000)
+    assert report.complete and report.fetched == 2
+    ts = lake.read("swaps", columns=["ts"]).column("ts").to_pylist()
+    assert sorted(ts) == sorted(r["blockTime"] * 10**9 for r in results if r["blockTime"] >= since)
+
+
+def test_backfill_refuses_an_unknown_program_name(tmp_path: Path) -> None:
+    with pytest.raises(BackfillError, match="--program 'pumpfn'"):
+        backfill(Lake(tmp_path / "lake"), "http://127.0.0.1:9", "pumpfn")
