@@ -394,7 +394,10 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
     iacct[I_NEXT_SAMPLE_TS] = (ts // every + 1) * every
 
 
-@njit(cache=True)
+# Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
+# disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
+# calls is cached, so compiling this loop per process costs about a second.
+@njit(cache=False)
 def replay_nb(
     events, start, offset, cfg, venues, honeypot, on_event, params, sstate, knobs,
     market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
