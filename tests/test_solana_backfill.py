@@ -33,7 +33,8 @@ def _results() -> list[dict]:
 
 def _keys(lake: Lake) -> list[tuple[str, int]]:
     t = lake.read("swaps", columns=["signature", "ix_index"])
-    return sorted(zip(t.column("signature").to_pylist(), t.column("ix_index").to_pylist()))
+    sigs, idx = t.column("signature").to_pylist(), t.column("ix_index").to_pylist()
+    return sorted(zip(sigs, idx, strict=True))
 
 
 @pytest.fixture(scope="module")
