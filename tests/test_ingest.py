@@ -362,7 +362,7 @@ def test_liquidity_events_round_trip_with_price_from_reserves(tmp_path):
 def test_a_synthetic_lake_exported_to_parquet_reimports_bit_for_bit(tmp_path):
     from memelab.datasets.synth import synthesize
 
-    src = synthesize(tmp_path / "src", tokens=6, wallets=40, days=1, seed=3)
+    src = synthesize(tmp_path / "src", tokens=6, wallets=60, days=1, seed=3)
     swaps = src.read("swaps")
     pq.write_table(swaps, tmp_path / "export.parquet")
     rep = ingest(tmp_path / "dst", [tmp_path / "export.parquet"]).files[0]
