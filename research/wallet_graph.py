@@ -326,7 +326,7 @@ def smart_money(sets: BuyerSets, min_tokens: int = 5, credible: float = 0.90) ->
     )
     out = out.sort_values(["rate_low", "tokens", "wallet_idx"], ascending=[False, False, True])
     out["rank"] = np.arange(1, len(out) + 1)
-    out.attrs["prior"] = prior
+    out.attrs["prior"] = {"alpha": prior.alpha, "beta": prior.beta, "method": prior.method}
     return out.reset_index(drop=True)
 
 

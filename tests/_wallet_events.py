@@ -62,3 +62,43 @@ def alpha_market(
     ev["vtok"] = np.sqrt(k / ev["price"])
     ev["venue"] = 0
     return ev
+
+
+def base58_name(prefix: str, i: int) -> str:
+    """A 44-character base58-looking address, unique per (prefix, i)."""
+    body = (
+        f"{prefix}{i:06d}".replace("0", "z").replace("l", "L").replace("I", "J").replace("O", "Q")
+    )
+    return (body + "1" * 44)[:44]
+
+
+def write_lake(events: np.ndarray, root) -> object:
+    """A lake holding ``events`` as swaps, with mint / wallet ids equal to the event ids."""
+    import pyarrow as pa
+    from memelab.datasets.lake import Lake
+
+    lake = Lake(root)
+    n_w = int(events["trader"].max()) + 1
+    n_m = int(events["mint"].max()) + 1
+    lake.ids_for("wallets", pa.array([base58_name("Wa", i) for i in range(n_w)]))
+    lake.ids_for("mints", pa.array([base58_name("Mi", i) for i in range(n_m)]))
+    t0 = 1_735_689_600 * S
+    table = pa.table(
+        {
+            "ts": events["ts"] + t0,
+            "slot": events["slot"],
+            "signature": [f"sig{i}" for i in range(len(events))],
+            "ix_index": np.zeros(len(events), np.int32),
+            "mint": [base58_name("Mi", int(m)) for m in events["mint"]],
+            "venue": ["pumpfun"] * len(events),
+            "trader": [base58_name("Wa", int(w)) for w in events["trader"]],
+            "side": events["side"],
+            "sol_amount": events["sol"],
+            "token_amount": events["tokens"],
+            "price": events["price"],
+            "virtual_sol_reserves": events["vsol"],
+            "virtual_token_reserves": events["vtok"],
+        }
+    )
+    lake.write("swaps", table, source="test")
+    return lake
