@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import typer
+from memelab.cli import backtest as backtest_cli
+from memelab.cli import check as check_cli
 from memelab.cli import data
+from memelab.cli import demo as demo_cli
 from memelab.cli import sprt as sprt_cli
+from memelab.cli import sweep as sweep_cli
 from memelab.cli import wallets as wallets_cli
 
 app = typer.Typer(
@@ -15,7 +19,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
+app.command("backtest")(backtest_cli.backtest)
+app.add_typer(check_cli.app, name="check", help="Guards: look-ahead check of a strategy.")
+app.command("demo")(demo_cli.demo)
 app.command("sprt")(sprt_cli.sprt)
+app.command("sweep")(sweep_cli.sweep)
+app.command("validate")(sweep_cli.validate)
 app.add_typer(wallets_cli.app, name="wallets", help="Score wallets, find sybils and smart money.")
 
 

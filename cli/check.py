@@ -1,0 +1,59 @@
+"""``memelab check ...``: guards a strategy must pass before anyone trusts its backtest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from memelab.cli._common import emit_json, fail
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("lookahead")
+def lookahead(
+    lake: Path = typer.Option(..., "--lake", help="Lake directory."),
+    strategy: str = typer.Option("momentum", "--strategy", help="Strategy name."),
+    param: list[str] = typer.Option(
+        None, "--param", help="Strategy parameter KEY=VALUE (repeatable)."
+    ),
+    cut: str = typer.Option(
+        None, "--cut", help="Cut time (ISO-8601 or epoch); default: the median event."
+    ),
+    start: str = typer.Option(
+        None, "--from", help="Window start (the window is loaded in memory)."
+    ),
+    end: str = typer.Option(None, "--to", help="Window end, exclusive."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the perturbation."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Check a strategy for look-ahead: exit 1 when it sees the future.
+
+    Runs it, perturbs every event after --cut, re-runs: every decision and fill before the cut
+    must be identical.
+    """
+    from memelab.cli.backtest import parse_assignments
+    from memelab.datasets.lake import Lake, parse_time
+    from memelab.engine.lookahead import check_lookahead
+
+    store = Lake(lake).require()
+    events = store.load_events(parse_time(start), parse_time(end))
+    try:
+        report = check_lookahead(
+            events, strategy, parse_assignments(param, "--param"), cut=parse_time(cut), seed=seed
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        verdict = "PASS" if report.passed else "FAIL"
+        typer.echo(
+            f"{verdict} {strategy}: {report.orders_checked} orders and {report.fills_checked} fills "
+            f"before the cut unchanged after perturbing {report.events_perturbed:,} of "
+            f"{report.events:,} events"
+            if report.passed
+            else f"{verdict} {strategy}: {report.first_difference}"
+        )
+    if not report.passed:
+        raise typer.Exit(1)

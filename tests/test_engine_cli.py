@@ -1,0 +1,70 @@
+"""CLI: backtest writes its files and prints metrics; check lookahead; demo on a synthetic lake."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from memelab.cli.main import app
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory):
+    from memelab.datasets.synth import synthesize
+
+    root = tmp_path_factory.mktemp("engine_cli") / "lake"
+    synthesize(root, tokens=40, wallets=150, days=1, seed=3)
+    return root
+
+
+def test_backtest_writes_trades_equity_metrics_report_and_run(lake, tmp_path):
+    out = tmp_path / "bt"
+    res = runner.invoke(
+        app,
+        ["backtest", "--lake", str(lake), "--strategy", "momentum", "--param", "min_return=0.05",
+         "--param", "min_buy_sol=1", "--engine", "latency_s=0.8", "--out", str(out), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    printed = json.loads(res.output)
+    for name in ("trades.parquet", "equity.parquet", "metrics.json", "report.html", "run.json"):
+        assert (out / name).is_file(), name
+    trades = pd.read_parquet(out / "trades.parquet")
+    required = ["signal_id", "mint", "entry_ts", "exit_ts", "entry_sol", "exit_sol", "pnl_sol",
+                "return_pct", "win", "exit_reason"]  # fmt: skip
+    assert set(required) <= set(trades.columns)
+    assert len(trades) == printed["metrics"]["trades"] > 0
+    assert trades["mint"].str.len().min() >= 32  # full base58 addresses
+    assert (trades["pnl_sol"] == trades["exit_sol"] - trades["entry_sol"]).all()
+    run = json.loads((out / "run.json").read_text())
+    assert run["params"]["min_return"] == 0.05 and run["config"]["latency_s"] == 0.8
+    assert run["strategy"] == "momentum" and run["source"] == str(lake)
+    html = (out / "report.html").read_text()
+    assert 'src="https://cdn.plot.ly' not in html and len(html) > 1_000_000  # plotly.js inline
+    equity = pd.read_parquet(out / "equity.parquet")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert equity["equity"].iloc[-1] == pytest.approx(metrics["final_equity"])
+
+
+def test_backtest_names_an_unknown_parameter(lake, tmp_path):
+    res = runner.invoke(
+        app, ["backtest", "--lake", str(lake), "--param", "nope=1", "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "nope" in res.output and "min_return" in res.output
+
+
+def test_check_lookahead_passes_for_momentum(lake):
+    res = runner.invoke(app, ["check", "lookahead", "--lake", str(lake), "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["passed"] is True
+
+
+def test_demo_backtests_an_existing_lake_and_prints_the_report_path(lake, tmp_path):
+    res = runner.invoke(app, ["demo", "--lake", str(lake), "--out", str(tmp_path / "demo")])
+    assert res.exit_code == 0, res.output
+    assert str(tmp_path / "demo" / "report.html") in res.output
+    assert (tmp_path / "demo" / "report.html").is_file()
