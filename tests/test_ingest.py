@@ -371,3 +371,27 @@ def test_a_synthetic_lake_exported_to_parquet_reimports_bit_for_bit(tmp_path):
     key = [("signature", "ascending"), ("ix_index", "ascending")]
     again = Lake(tmp_path / "dst").read("swaps").select(cols).sort_by(key)
     assert again.equals(swaps.select(cols).sort_by(key))
+
+
+def test_parquet_string_encodings_and_column_case_do_not_matter(tmp_path):
+    rows = good_rows(4)
+    table = pa.table(
+        {
+            "TS": pa.array([(T0 + i) * 1000 for i in range(4)], pa.int64()),  # epoch ms
+            "Slot": [r["slot"] for r in rows],
+            "signature": pa.array([r["signature"] for r in rows], pa.large_string()),
+            "mint": pa.array([r["mint"] for r in rows]).dictionary_encode(),
+            "trader": pa.array([r["trader"] for r in rows], pa.string_view()),
+            "SIDE": pa.array([r["side"] for r in rows]).dictionary_encode(),
+            "sol_amount": pa.array([r["sol_amount"] for r in rows], pa.float32()),
+            "token_amount": pa.array([str(r["token_amount"]) for r in rows], pa.large_string()),
+        }
+    )
+    pq.write_table(table, tmp_path / "t.parquet")
+    lake = Lake(tmp_path / "lake")
+    assert ingest(lake, [tmp_path / "t.parquet"]).files[0].ingested == 4
+    got = lake.read("swaps").sort_by("ts").to_pydict()
+    assert got["ts"] == [(T0 + i) * 10**9 for i in range(4)]
+    assert got["side"] == [-1, 1, 1, -1]
+    assert got["trader"] == [r["trader"] for r in rows]
+    assert got["token_amount"] == [1000.0, 1001.0, 1002.0, 1003.0]

@@ -50,11 +50,24 @@ SOL_MINTS = frozenset(
 
 
 def as_array(col: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
-    """One contiguous array of length ``n`` (all-null strings when the column is absent)."""
+    """One contiguous array of length ``n`` (all-null strings when the column is absent).
+
+    Dictionary-encoded, large and view strings (as Parquet writers of pandas, polars or Spark
+    produce them) become plain strings, so every parser sees one string type.
+    """
     if col is None:
         return pa.nulls(n, pa.string())
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks() if col.num_chunks else pa.array([], col.type)
+    if pa.types.is_dictionary(col.type):
+        col = col.cast(col.type.value_type)
+    if (
+        pa.types.is_large_string(col.type)
+        or pa.types.is_string_view(col.type)
+        or pa.types.is_binary(col.type)
+        or pa.types.is_large_binary(col.type)
+    ):
+        col = col.cast(pa.string())
     return col
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from memelab.datasets.importers.fields import Canonical
+from memelab.datasets.importers.fields import Canonical, as_array
 from memelab.datasets.ingest import IngestError
 
 
@@ -38,8 +38,7 @@ class RawBatch:
         real = self._by_lower.get(name.lower())
         if real is None:
             return None
-        col = self.table.column(real)
-        return col.combine_chunks() if col.num_chunks != 1 else col.chunk(0)
+        return as_array(self.table.column(real), self.table.num_rows)
 
     def filter(self, keep: np.ndarray) -> RawBatch:
         return RawBatch(self.table.filter(pa.array(keep)), self.rows[keep])
