@@ -118,3 +118,29 @@ def graph(
         f"money; {summary['seconds']:.1f} s, peak {summary['peak_rss_mb']:.0f} MB"
     )
     typer.echo(f"wrote {out / 'clusters.parquet'} and {out / 'report.html'}")
+
+
+@app.command("evaluate")
+def evaluate(
+    lake: Path = typer.Option(..., "--lake", help="A synthetic lake (with wallets_truth)."),
+    min_resolved: int = typer.Option(20, "--min-resolved", help="AUC over wallets with >= N."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+) -> None:
+    """Check scores and sybil clusters against a synthetic lake's planted wallet kinds."""
+    from memelab.research.wallet_eval import evaluate_on_truth
+
+    try:
+        res = evaluate_on_truth(lake, min_resolved=min_resolved)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(res)
+        return
+    typer.echo(
+        f"ROC AUC alpha vs rest: {res['auc_alpha_vs_rest']:.4f} over {res['eligible_wallets']:,} "
+        f"wallets with >= {min_resolved} resolved buys ({res['eligible_alpha']} alpha)"
+    )
+    typer.echo(
+        f"sybil clusters: ARI {res['ari']:.4f} ({res['found_clusters']} found, "
+        f"{res['planted_clusters']} planted)"
+    )
