@@ -2,7 +2,8 @@
 
 It answers ``getSignaturesForAddress`` (newest first, ``before``/``until``/``limit``) and
 ``getTransaction`` from the given ``getTransaction`` results, and can be told to fail every
-request after the first ``fail_after`` (HTTP 500), like a node that goes away midway.
+request after the first ``fail_after`` (HTTP 500), like a node that goes away midway, to answer
+some requests 429 (rate limited), or to refuse some transactions with a JSON-RPC error.
 """
 
 from __future__ import annotations
@@ -15,11 +16,19 @@ from aiohttp import web
 
 
 class FixtureRpc:
-    def __init__(self, results: list[dict[str, Any]], fail_after: int | None = None):
+    def __init__(
+        self,
+        results: list[dict[str, Any]],
+        fail_after: int | None = None,
+        throttle: set[int] = frozenset(),
+        refuse: set[str] = frozenset(),
+    ):
         # newest first, as the real endpoint answers
         self.results = sorted(results, key=lambda r: r["slot"], reverse=True)
         self.by_sig = {r["transaction"]["signatures"][0]: r for r in self.results}
         self.fail_after = fail_after
+        self.throttle = throttle  # request numbers answered 429 Too Many Requests
+        self.refuse = refuse  # signatures answered with a JSON-RPC error
         self.requests = 0
         self.methods: list[str] = []
 
@@ -28,8 +37,13 @@ class FixtureRpc:
         self.requests += 1
         if self.fail_after is not None and self.requests > self.fail_after:
             return web.Response(status=500, text="node went away")
+        if self.requests in self.throttle:
+            return web.Response(status=429, headers={"Retry-After": "0"}, text="slow down")
         self.methods.append(body["method"])
         params = body.get("params", [])
+        if body["method"] == "getTransaction" and params[0] in self.refuse:
+            error = {"code": -32009, "message": "Transaction version (1) is not supported"}
+            return web.json_response({"jsonrpc": "2.0", "id": body["id"], "error": error})
         if body["method"] == "getSignaturesForAddress":
             result: Any = self._signatures(params[1] if len(params) > 1 else {})
         elif body["method"] == "getTransaction":

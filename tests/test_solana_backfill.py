@@ -138,3 +138,23 @@ def test_backfill_since_keeps_only_transactions_at_or_after_that_time(tmp_path: 
 def test_backfill_refuses_an_unknown_program_name(tmp_path: Path) -> None:
     with pytest.raises(BackfillError, match="--program 'pumpfn'"):
         backfill(Lake(tmp_path / "lake"), "http://127.0.0.1:9", "pumpfn")
+
+
+def test_backfill_retries_rate_limited_requests(tmp_path: Path, clean_keys: list) -> None:
+    lake = Lake(tmp_path / "lake")
+    rpc = FixtureRpc(_results(), throttle={1, 3, 4})
+    with ServerThread(rpc) as srv:
+        report = backfill(lake, srv.url, "pumpfun", page_size=2, rps=1000, backoff_s=0.01)
+    assert report.complete and _keys(lake) == clean_keys
+
+
+def test_backfill_quarantines_a_transaction_the_node_refuses(tmp_path: Path) -> None:
+    results = _results()
+    refused = results[2]["transaction"]["signatures"][0]
+    lake = Lake(tmp_path / "lake")
+    with ServerThread(FixtureRpc(results, refuse={refused})) as srv:
+        report = backfill(lake, srv.url, "pumpfun", page_size=2, rps=1000)
+    assert report.complete and report.quarantined == 1 and report.swaps_added == 5
+    (qfile,) = (lake.root / "_quarantine").glob("*.jsonl")
+    (entry,) = [json.loads(x) for x in qfile.read_text().splitlines()]
+    assert entry["row"] == refused and "not supported" in entry["reason"]

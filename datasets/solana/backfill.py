@@ -14,16 +14,19 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from memelab.datasets.lake import Lake, LakeError
 from memelab.datasets.solana.convert import launches_table, merge_graduations, swaps_table
 from memelab.datasets.solana.parse import TxParse, parse_transaction
 from memelab.datasets.solana.programs import PROGRAM_OF_NAME
 from memelab.datasets.solana.tx import MalformedTransaction
+
+T = TypeVar("T")
 
 
 class BackfillError(LakeError):
@@ -91,11 +94,16 @@ async def backfill_async(
     rps: float = 10.0,
     page_size: int = 1000,
     concurrency: int = 8,
+    retries: int = 4,
+    backoff_s: float = 1.0,
     on_page: Callable[[BackfillReport], None] | None = None,
 ) -> BackfillReport:
     """Backfill ``program``'s transactions into ``lake``; see the module docstring.
 
     ``since`` is a unix time in seconds; ``limit`` caps the transactions fetched in this run.
+    A node that answers HTTP 429 (rate limited) is retried ``retries`` times, waiting
+    ``Retry-After`` or ``backoff_s * 2**attempt``; other transport failures stop the run (resume
+    later); a JSON-RPC error for one transaction quarantines that transaction.
     """
     from solana.exceptions import SolanaRpcException
     from solana.rpc.async_api import AsyncClient
@@ -124,9 +132,19 @@ async def backfill_async(
 
         async def fetch(sig: Any) -> Any:
             async with sem:
-                r = await client.get_transaction(
-                    sig, encoding="json", max_supported_transaction_version=0
-                )
+                try:
+                    r = await _retrying(
+                        partial(
+                            client.get_transaction,
+                            sig,
+                            encoding="json",
+                            max_supported_transaction_version=0,
+                        ),
+                        retries,
+                        backoff_s,
+                    )
+                except RPCException as exc:  # the node refused this one transaction
+                    return _Refused(str(exc))
                 return None if r.value is None else json.loads(r.value.to_json())
 
         try:
@@ -134,11 +152,16 @@ async def backfill_async(
                 page_limit = page_size if limit is None else min(page_size, limit - fetched_total)
                 if page_limit <= 0:
                     break
-                resp = await client.get_signatures_for_address(
-                    address,
-                    before=Signature.from_string(walk["before"]) if walk["before"] else None,
-                    until=Signature.from_string(until) if until else None,
-                    limit=page_limit,
+                resp = await _retrying(
+                    partial(
+                        client.get_signatures_for_address,
+                        address,
+                        before=Signature.from_string(walk["before"]) if walk["before"] else None,
+                        until=Signature.from_string(until) if until else None,
+                        limit=page_limit,
+                    ),
+                    retries,
+                    backoff_s,
                 )
                 infos = list(resp.value)
                 report.pages += 1
@@ -180,6 +203,31 @@ async def backfill_async(
     return report
 
 
+@dataclass(frozen=True)
+class _Refused:
+    reason: str
+
+
+async def _retrying(call: Callable[[], Awaitable[T]], retries: int, backoff_s: float) -> T:
+    """``await call()``, retrying when the node says 429 Too Many Requests."""
+    from solana.exceptions import SolanaRpcException
+
+    for attempt in range(retries + 1):
+        try:
+            return await call()
+        except SolanaRpcException as exc:
+            response = getattr(exc.__cause__, "response", None)
+            if response is None or response.status_code != 429 or attempt == retries:
+                raise
+            wait = response.headers.get("retry-after")
+            try:
+                delay = float(wait) if wait is not None else backoff_s * 2**attempt
+            except ValueError:
+                delay = backoff_s * 2**attempt
+            await asyncio.sleep(min(delay, 60.0))
+    raise AssertionError("unreachable")
+
+
 def _write_page(
     lake: Lake,
     source: str,
@@ -196,6 +244,10 @@ def _write_page(
             bad.append(
                 {"row": sig, "reason": "transaction: getTransaction returned null", "raw": sig}
             )
+            continue
+        if isinstance(doc, _Refused):
+            reason = f"transaction: RPC error: {doc.reason}"
+            bad.append({"row": sig, "reason": reason, "raw": sig})
             continue
         try:
             parsed.extend(parse_transaction(doc, block_time=info.block_time))
