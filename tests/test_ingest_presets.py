@@ -138,3 +138,46 @@ def test_cli_ingest_prints_counts_and_quarantine_file_and_json(tmp_path):
     assert doc["files"][0]["quarantine_reasons"] == {"side": 1}
     out = runner.invoke(app, ["data", "ingest", str(tmp_path / "missing.csv"), "--lake", lake])
     assert out.exit_code != 0 and "missing.csv: no such file" in str(out.exception or out.output)
+
+
+def test_bitquery_graphql_answer_with_nested_objects_is_found_and_flattened(tmp_path):
+    trade = {
+        "Block": {"Time": "2026-01-02T03:14:03Z", "Slot": 390740000},
+        "Transaction": {"Signature": SIG, "Signer": "Gygj9QQby4j2jryqyqBHvLP7ctv2SaANgh4sCb69BUpA"},
+        "Instruction": {"Index": 3},
+        "Trade": {
+            "Dex": {"ProtocolName": "pump", "ProtocolFamily": "Pumpfun"},
+            "Buy": {  # what the trader received: SOL, so this is a sell of MINT
+                "Amount": "0.039953751",
+                "Account": {"Address": WALLET, "Token": {"Owner": ""}},
+                "Currency": {"MintAddress": "11111111111111111111111111111111"},
+            },
+            "Sell": {
+                "Amount": "4140377.283519",
+                "Account": {
+                    "Address": "34TeFhYCtB1qL7WK8BVSUppFgBPc2GZ7dzyb3vwH6RSi",
+                    "Token": {"Owner": WALLET},
+                },  # fmt: skip
+                "Currency": {"MintAddress": MINT},
+            },
+        },
+    }
+    src = tmp_path / "answer.json"
+    src.write_text(json.dumps({"data": {"Solana": {"DEXTrades": [trade]}}}, indent=2))
+    lake = Lake(tmp_path / "lake")
+    rep = ingest(lake, [src]).files[0]
+    assert (rep.preset, rep.ingested) == ("bitquery", 1)
+    (row,) = lake.read("swaps").to_pylist()
+    assert (row["side"], row["trader"], row["mint"]) == (-1, WALLET, MINT)
+    assert (row["sol_amount"], row["token_amount"]) == (0.039953751, 4140377.283519)
+    assert row["ts"] == 1767323643 * 10**9
+
+
+def test_jsonl_whose_first_line_is_broken_is_still_read_line_by_line(tmp_path):
+    src = tmp_path / "trades.jsonl"
+    kaggle = kaggle_file(tmp_path / "k.csv", raw=False)
+    with open(kaggle) as fh:
+        records = list(csv.DictReader(fh))
+    src.write_text('{"block_time": \n' + "\n".join(json.dumps(r) for r in records) + "\n")
+    rep = ingest(Lake(tmp_path / "lake"), [src]).files[0]
+    assert (rep.preset, rep.rows_read, rep.ingested, rep.quarantined) == ("kaggle", 3, 2, 1)

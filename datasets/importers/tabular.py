@@ -176,9 +176,7 @@ def read_jsonl(path: Path, preset: str | None) -> Iterator[ParseResult]:
     A file that is one JSON document instead (an array of records, or an object holding one)
     is accepted too, since exports name both ``.json``.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16).lstrip()
-    if head[:1] == b"[" or (head[:1] == b"{" and not _first_line_is_object(head)):
+    if _is_document(path):
         return read_json(path, preset)
     first = _jsonl_batches(path)
     try:
@@ -194,14 +192,23 @@ def read_jsonl(path: Path, preset: str | None) -> Iterator[ParseResult]:
     return _parse_batches(path, preset, names, chain())
 
 
-def _first_line_is_object(head: bytes) -> bool:
-    """True when the first line is a complete JSON record (not an envelope holding records)."""
-    line = head.split(b"\n", 1)[0]
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(obj, dict) and _find_records(obj) is None
+def _is_document(path: Path) -> bool:
+    """Whether a JSON file is one document (array, envelope, pretty-printed) rather than lines."""
+    with open(path, "rb") as fh:
+        lines = (line for line in fh if line.strip())
+        first = next(lines, b"").strip()
+        if first[:1] == b"[":
+            return True
+        try:
+            obj = json.loads(first)
+        except ValueError:
+            # A pretty-printed document's second line is no whole object; a JSON Lines file
+            # whose first line is broken has whole objects after it.
+            try:
+                return not isinstance(json.loads(next(lines, b"")), dict)
+            except ValueError:
+                return True
+        return isinstance(obj, dict) and _find_records(obj, nested=False) is not None
 
 
 def _jsonl_batches(path: Path) -> Iterator[RawChunk]:
@@ -257,15 +264,28 @@ def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
 _RECORD_KEYS = ("rows", "data", "trades", "swaps", "result", "records", "@data")
 
 
-def _find_records(doc: Any) -> list[Any] | None:
+def _find_records(doc: Any, depth: int = 0, nested: bool = True) -> list[Any] | None:
+    """The records of a JSON document: the document itself when it is an array, else the array
+    under a usual key (``rows``, ``data``, ...), else (``nested``) the first array of objects in a
+    nested envelope such as a GraphQL answer (``data.Solana.DEXTrades``)."""
     if isinstance(doc, list):
         return doc
-    if isinstance(doc, dict):
-        for key in _RECORD_KEYS:
-            if key in doc:
-                found = _find_records(doc[key])
-                if found is not None:
-                    return found
+    if not isinstance(doc, dict) or depth > 4:
+        return None
+    for key in _RECORD_KEYS:
+        if key in doc:
+            found = _find_records(doc[key], depth + 1, nested)
+            if found is not None:
+                return found
+    if not nested:
+        return None
+    for value in doc.values():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return value
+        if isinstance(value, dict):
+            found = _find_records(value, depth + 1)
+            if found is not None:
+                return found
     return None
 
 
