@@ -249,3 +249,16 @@ def test_getblock_result_supplies_its_block_time_to_its_transactions(tmp_path: P
     (res,) = list(read_transactions(src))
     assert res.quarantined == [] and res.swaps.column("ts").to_pylist() == [1735623501 * 10**9]
     assert res.swaps.column("slot").to_pylist() == [-1]  # getBlock entries do not repeat the slot
+
+
+def test_json_lines_with_a_broken_first_line_still_ingest_the_rest(tmp_path: Path) -> None:
+    from memelab.datasets.importers.solana import read_transactions
+
+    good = json.dumps(load(FIXTURES / "pumpfun_sell_rpc.json"))
+    src = tmp_path / "txs.jsonl"
+    src.write_text('{"truncated": \n' + good + "\n")
+    (res,) = list(read_transactions(src))
+    assert res.swaps.num_rows == 1
+    assert [q["row"] for q in res.quarantined] == [1] and "does not parse" in res.quarantined[0][
+        "reason"
+    ]

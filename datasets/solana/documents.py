@@ -11,28 +11,41 @@ from typing import Any
 def iter_documents(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """Yield ``(row, document, error)`` with 1-based rows; ``error`` names a JSON problem.
 
-    A file whose whole text is one JSON value yields that value (or each element of a top-level
-    array); anything else is read as JSON lines, where a broken line is reported, not fatal.
+    JSON lines stream line by line (a broken line is reported, not fatal); a JSON array yields
+    its elements; any other file is read as one JSON document, and as JSON lines if it is not one.
     """
-    text = path.read_text(encoding="utf-8", errors="replace")
-    stripped = text.lstrip()
-    if not stripped:
-        return
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = ""
+        for first in fh:
+            if first.strip():
+                break
+        if not first.strip():
+            return
+        if not first.lstrip().startswith("["):
+            try:
+                doc = json.loads(first)
+            except json.JSONDecodeError:
+                doc = None
+            if isinstance(doc, dict):  # a complete object on its own line: JSON lines
+                fh.seek(0)
+                yield from _json_lines(fh)
+                return
+        fh.seek(0)
+        text = fh.read()
     try:
-        doc = json.loads(stripped)
-    except json.JSONDecodeError:
-        doc = None
-        whole = False
-    else:
-        whole = True
-    if whole:
-        if isinstance(doc, list):
-            for i, item in enumerate(doc, start=1):
-                yield i, item, None
-        else:
-            yield 1, doc, None
+        doc = json.loads(text)
+    except json.JSONDecodeError:  # e.g. JSON lines whose first line is broken
+        yield from _json_lines(text.splitlines())
         return
-    for i, line in enumerate(text.splitlines(), start=1):
+    if isinstance(doc, list):
+        for i, item in enumerate(doc, start=1):
+            yield i, item, None
+    else:
+        yield 1, doc, None
+
+
+def _json_lines(fh: Any) -> Iterator[tuple[int, Any, str | None]]:
+    for i, line in enumerate(fh, start=1):
         if not line.strip():
             continue
         try:
