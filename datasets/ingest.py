@@ -84,12 +84,30 @@ def register_reader(format_name: str, reader: Reader, extensions: Sequence[str] 
         EXTENSIONS[ext.lower()] = format_name
 
 
+# Importer modules that failed to import, with the error: named when their format is asked for.
+IMPORT_FAILURES: dict[str, str] = {}
+
+
 def _load_builtin_readers() -> None:
-    """Import every module of ``memelab.datasets.importers`` (each registers its readers)."""
+    """Import every module of ``memelab.datasets.importers`` (each registers its readers).
+
+    A module that fails to import (a missing optional dependency) does not take the others down;
+    its failure is reported if a format it would have provided is asked for.
+    """
     from memelab.datasets import importers
 
     for mod in pkgutil.iter_modules(importers.__path__):
-        importlib.import_module(f"{importers.__name__}.{mod.name}")
+        name = f"{importers.__name__}.{mod.name}"
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            IMPORT_FAILURES[name] = f"{type(exc).__name__}: {exc}"
+
+
+def _unknown_format(what: str) -> str:
+    known = ", ".join(sorted(READERS))
+    broken = "".join(f"; {m} failed to import ({e})" for m, e in sorted(IMPORT_FAILURES.items()))
+    return f"{what}; known formats: {known}{broken}"
 
 
 def detect_format(path: Path) -> str:
@@ -100,8 +118,7 @@ def detect_format(path: Path) -> str:
         if name.endswith(ext):
             return EXTENSIONS[ext]
     raise IngestError(
-        f"{path}: cannot tell the format from the file name; pass --format "
-        f"({'|'.join(sorted(READERS))})"
+        _unknown_format(f"{path}: cannot tell the format from the file name (pass --format)")
     )
 
 
@@ -175,7 +192,7 @@ def ingest(
         if p.is_dir():
             raise IngestError(f"{p}: is a directory; pass the files in it")
     if format is not None and format not in READERS:
-        raise IngestError(f"unknown format {format!r}; known: {', '.join(sorted(READERS))}")
+        raise IngestError(_unknown_format(f"unknown format {format!r}"))
     reports = [
         _ingest_file(lake, p, format or detect_format(p), preset, on_progress) for p in files
     ]

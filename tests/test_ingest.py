@@ -395,3 +395,18 @@ def test_parquet_string_encodings_and_column_case_do_not_matter(tmp_path):
     assert got["side"] == [-1, 1, 1, -1]
     assert got["trader"] == [r["trader"] for r in rows]
     assert got["token_amount"] == [1000.0, 1001.0, 1002.0, 1003.0]
+
+
+def test_an_importer_that_failed_to_import_is_named_when_its_format_is_missing(
+    tmp_path, monkeypatch
+):
+    from memelab.datasets import ingest as ingest_module
+
+    monkeypatch.setitem(
+        ingest_module.IMPORT_FAILURES, "memelab.datasets.importers.x", "ImportError: no module y"
+    )
+    src = write_csv(tmp_path / "t.csv", good_rows(1))
+    with pytest.raises(
+        IngestError, match=r"unknown format 'x-feed'.*importers\.x failed to import"
+    ):
+        ingest(Lake(tmp_path / "lake"), [src], format="x-feed")
