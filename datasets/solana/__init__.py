@@ -2,7 +2,9 @@
 
 - ``tx``: any transaction form (RPC json/jsonParsed/base64, getBlock entry, geyser) -> ``TxView``;
 - ``idl``: Borsh decoding driven by the bundled Anchor IDLs (``idl/``), tolerant of old layouts;
-- ``parse``: ``parse_transaction`` -> swaps/launches rows (pump.fun, PumpSwap, Raydium, Meteora);
+- ``parse``: ``parse_transaction`` -> swaps/launches rows, from ``events`` (Anchor events in
+  logs or ``emit_cpi``) decoded in ``pump`` (pump.fun, PumpSwap) and from vault deltas in ``amm``
+  (Raydium, Meteora, LaunchLab); ``rows`` builds the rows;
 - ``feeds``: PumpPortal, ``logsSubscribe`` and Substreams messages -> rows (the live runner's too);
 - ``backfill``: ``getSignaturesForAddress`` + ``getTransaction`` paging, resumable, into a lake.
 
