@@ -262,3 +262,14 @@ def test_json_lines_with_a_broken_first_line_still_ingest_the_rest(tmp_path: Pat
     assert [q["row"] for q in res.quarantined] == [1] and "does not parse" in res.quarantined[0][
         "reason"
     ]
+
+
+def test_message_rows_dispatches_every_feed_kind_to_its_adapter() -> None:
+    from memelab.datasets.solana.feeds import message_rows
+
+    assert message_rows("pumpportal", BUY, received_ts=T0).swaps == pumpportal_rows(BUY, T0)[0]
+    geyser = load(FIXTURES / "raydium_amm_v4_geyser.json")
+    rpc = parse_transaction(load(FIXTURES / "raydium_amm_v4_rpc.json")).swaps
+    assert message_rows("geyser", geyser, received_ts=1735623500 * 10**9).swaps == rpc
+    with pytest.raises(ValueError, match="unknown feed kind"):
+        message_rows("telegram", {})

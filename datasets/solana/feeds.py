@@ -256,3 +256,31 @@ def substreams_trade_row(trade: dict[str, Any], ordinal: Counter) -> dict[str, A
         "virtual_token_reserves": math.nan,
         "fee": math.nan,
     }
+
+
+FEED_KINDS = ("pumpportal", "logs", "geyser", "rpc", "substreams")
+
+
+def message_rows(kind: str, msg: Any, received_ts: int | None = None) -> TxParse:
+    """One live message of feed ``kind`` -> rows: the single entry point for the live runner.
+
+    ``received_ts`` (ns) is the arrival time, used where the message has no clock of its own
+    (PumpPortal; geyser updates of AMM swaps, whose block time is unknown). Raises
+    ``MalformedMessage`` (or ``MalformedTransaction``, also a ``ValueError``) with the reason.
+    """
+    if kind == "pumpportal":
+        swaps, launches = pumpportal_rows(msg, received_ts)
+        return TxParse(swaps=swaps, launches=launches)
+    if kind == "logs":
+        return logs_notification_rows(msg)
+    if kind in ("geyser", "rpc"):
+        from memelab.datasets.solana.parse import parse_transaction
+
+        block_time = None if received_ts is None else received_ts // NS
+        return parse_transaction(msg, block_time=block_time)
+    if kind == "substreams":
+        rows, bad, skipped = substreams_rows(msg)
+        if bad:
+            raise MalformedMessage(f"trade {bad[0]['row']}: {bad[0]['reason']}")
+        return TxParse(swaps=rows, skipped=skipped)
+    raise ValueError(f"unknown feed kind {kind!r}; expected one of {FEED_KINDS}")
