@@ -11,6 +11,8 @@ import argparse
 import json
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -61,14 +63,21 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--days", type=int, default=4)
     ap.add_argument("--bad", type=float, default=0.001, help="share of rows with a bad side")
+    ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # child: write the CSV only
     args = ap.parse_args()
+    if args.generate:
+        make_csv(args.generate, args.rows, args.days, args.bad)
+        return
 
     from memelab.datasets import Lake
     from memelab.datasets.ingest import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "trades.csv"
-        make_csv(src, args.rows, args.days, args.bad)
+        # Generated in a child process, so peak RSS below is the ingest's alone.
+        cmd = [sys.executable, __file__, "--generate", str(src), "--rows", str(args.rows)]
+        cmd += ["--days", str(args.days), "--bad", str(args.bad)]
+        subprocess.run(cmd, check=True)
         size = src.stat().st_size
         lake = Lake(Path(tmp) / "lake")
         t = time.perf_counter()
