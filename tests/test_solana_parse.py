@@ -486,3 +486,36 @@ def test_liquidity_changes_are_side_zero_rows_with_the_vault_deltas(
     assert sol[pool] == direction * round(row["sol_amount"] * 1e9)
     # float64 holds ~16 digits: an 8e18-base-unit withdrawal is exact to 1e-15
     assert tok[pool] == pytest.approx(direction * row["token_amount"] * 10**decimals, rel=1e-15)
+
+
+def _to_json_parsed(doc: dict[str, Any]) -> dict[str, Any]:
+    """The same v0 transaction as encoding=jsonParsed lists it: keys as objects (lookup-table
+    keys included, marked by source), instructions naming their program and accounts."""
+    r = copy.deepcopy(result(doc))
+    msg, meta = r["transaction"]["message"], r["meta"]
+    h = msg["header"]
+    static = msg["accountKeys"]
+    loaded = meta["loadedAddresses"]["writable"] + meta["loadedAddresses"]["readonly"]
+    keys = static + loaded
+
+    def ix(i: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "programId": keys[i["programIdIndex"]],
+            "accounts": [keys[a] for a in i["accounts"]],
+            "data": i["data"],
+        }
+
+    msg["accountKeys"] = [
+        {"pubkey": k, "signer": n < h["numRequiredSignatures"], "source": "transaction"}
+        for n, k in enumerate(static)
+    ] + [{"pubkey": k, "signer": False, "source": "lookupTable"} for k in loaded]
+    msg["instructions"] = [ix(i) for i in msg["instructions"]]
+    for group in meta["innerInstructions"]:
+        group["instructions"] = [ix(i) for i in group["instructions"]]
+    return r
+
+
+def test_json_parsed_v0_transaction_with_lookup_tables_parses_like_json() -> None:
+    doc = load(FIXTURES / "raydium_amm_v4_rpc.json")
+    assert result(doc)["meta"]["loadedAddresses"]["readonly"]  # vault keys come from a table
+    assert parse_transaction(_to_json_parsed(doc)).swaps == parse_transaction(doc).swaps

@@ -187,7 +187,9 @@ def tx_view(obj: Any) -> TxView:
         proto_bytes = isinstance(raw_keys[0], str) and raw_keys[0].endswith("=")
     else:
         raise MalformedTransaction("transaction is neither an object nor [data, encoding]")
-    keys = keys + _loaded_addresses(meta)
+    if not (isinstance(raw_tx, dict) and isinstance(raw_tx["message"]["accountKeys"][0], dict)):
+        # json/binary list only the static keys; jsonParsed already lists the lookup-table ones
+        keys = keys + _loaded_addresses(meta)
     if not signatures:
         raise MalformedTransaction("transaction.signatures is empty")
     signature = _signature(signatures[0])
@@ -251,11 +253,8 @@ def _from_json_message(msg: dict[str, Any]) -> tuple[list[str], int, list[Any]]:
     if not isinstance(raw_keys, list) or not raw_keys:
         raise MalformedTransaction("transaction.message.accountKeys is missing or empty")
     keys = [_key(k, f"accountKeys[{i}]") for i, k in enumerate(raw_keys)]
-    if isinstance(raw_keys[0], dict):  # jsonParsed: lookup-table keys are already listed
+    if isinstance(raw_keys[0], dict):  # jsonParsed
         num_signers = sum(1 for k in raw_keys if k.get("signer"))
-        keys = [
-            k for k, raw in zip(keys, raw_keys, strict=True) if raw.get("source") != "lookupTable"
-        ]
     else:
         num_signers = int((msg.get("header") or {}).get("numRequiredSignatures", 1))
     instructions = msg.get("instructions")
