@@ -133,6 +133,7 @@ def synth(
     import time
 
     from memelab.cli._common import progress
+    from memelab.datasets.lake import LakeError
     from memelab.datasets.synth import synthesize
 
     t_start = time.perf_counter()
@@ -145,7 +146,7 @@ def synth(
 
     try:
         lake = synthesize(out, tokens, wallets, days, seed, overwrite=overwrite, on_day=on_day)
-    except ValueError as exc:
+    except (ValueError, LakeError) as exc:
         fail(str(exc))
     next(bar, None)
     summary = _synth_summary(lake, time.perf_counter() - t_start, seed)
@@ -182,3 +183,43 @@ def _synth_summary(lake, seconds: float, seed: int) -> dict:
 from memelab.cli.solana import backfill as _backfill  # noqa: E402  (Solana RPC backfill)
 
 app.command("backfill")(_backfill)
+
+
+@app.command("calibrate")
+def calibrate(
+    lake: Path = LakeOpt,
+    real: Path = typer.Option(
+        Path("../shared/data"), "--real", help="Folder of real data (see its PROVENANCE.md)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write calibration.json and calibration.html here."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Synthetic vs real distributions side by side: quantiles and two-sample KS statistics."""
+    from memelab.datasets.lake import Lake
+    from memelab.datasets.synth.calibrate import calibration_report
+
+    try:
+        report = calibration_report(Lake(lake).require(), real, out)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    if as_json:
+        emit_json(report)
+        return
+    target = report["target_ks"]
+    typer.echo(
+        f"{'distribution':<26} {'n real':>7} {'n synth':>8}  {'median real':>12} "
+        f"{'median synth':>12}  {'KS':>6}"
+    )
+    for name, d in report["distributions"].items():
+        ks = d["ks"]
+        flag = "" if ks is not None and ks <= target else "  (above target)"
+        typer.echo(
+            f"{name:<26} {d['real']['n']:>7} {d['synthetic']['n']:>8}  "
+            f"{d['real'].get('q50', float('nan')):>12.4g} "
+            f"{d['synthetic'].get('q50', float('nan')):>12.4g}  "
+            f"{ks if ks is not None else float('nan'):>6.3f}{flag}"
+        )
+    if out is not None:
+        typer.echo(f"wrote {out / 'calibration.json'} and {out / 'calibration.html'}")

@@ -35,6 +35,9 @@ class SynthConfig:
     sybil_cluster_min: int = 3
     sybil_cluster_max: int = 7
     retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
+    frac_fomo: float = 0.0  # share of retail wallets that chase pumps (buy only pumped tokens)
+    fomo_trigger: float = 1.5  # a token is "pumped" above this x its launch price
+    fomo_share: float = 0.5  # share of a pumped token's retail buys made by pump chasers
     # --- tokens
     quality_a: float = 1.0  # latent quality ~ Beta(a, b)
     quality_b: float = 4.0
@@ -48,11 +51,20 @@ class SynthConfig:
     tau0_s: float = 120.0
     tau_quality_gain: float = 4.0  # tau = tau0 * (1 + tau_quality_gain * q)
     interest_sigma: float = 0.8  # log-normal token-to-token noise on the buy rate
+    tau_sigma: float = 0.0  # log-normal token-to-token noise on the attention decay time
+    ramp_s: float = 1.0  # attention builds up as 1 - exp(-age / ramp_s) before it decays
     buy_size_median: float = 0.35
     buy_size_sigma: float = 1.1
     buy_size_max: float = 40.0
-    hold_mean_s: float = 240.0  # retail/sybil holders sell with hazard 1/hold_mean
-    sell_full_p: float = 0.7  # a sell closes the whole position with this probability
+    hold_mean_s: float = 240.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
+    hold_sigma: float = 0.0  # per-wallet patience ~ log-normal(0, hold_sigma)
+    bag_a: float = 0.5  # per-wallet chance of never selling a buy ~ Beta(bag_a, bag_b)
+    bag_b: float = 2.5
+    bag_hold_mult: float = 20.0  # bag holders sell this many times slower than hold_mean_s
+    bag_lost_p: float = 0.1  # chance that a bag is never sold at all (median over tokens)
+    bag_lost_sigma: float = 1.0  # log-normal token-to-token spread of that chance
+    sell_full_p: float = 0.7  # mean chance that a sell closes the whole position (per wallet:
+    sell_full_conc: float = 4.0  # ~ Beta with this concentration; low = more varied styles)
     momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
     momentum_cap: float = 6.0
     # --- after graduation (AMM): buy rate continues from its graduation level, decaying
@@ -64,6 +76,12 @@ class SynthConfig:
     dev_buy_sigma: float = 0.8
     creator_dump_mean_s: float = 600.0
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
+    # bundled launches: insiders buy out the whole curve in seconds (instant graduation)
+    p_bundled: float = 0.01
+    bundle_wallets: int = 6
+    bundle_sol: float = 100.0
+    bundle_spread_s: float = 30.0
+    bundle_hold_mean_s: float = 300.0
     # --- snipers / bots: buy in the first seconds, flip fast
     snipers_per_token: float = 1.5
     sniper_delay_max_s: float = 3.0
@@ -100,7 +118,14 @@ class SynthConfig:
                 raise ValueError(f"SynthConfig.{name}={v} must be in [0, 1)")
         if self.frac_alpha + self.frac_insider + self.frac_sniper + self.frac_sybil >= 1.0:
             raise ValueError("SynthConfig: wallet kind fractions leave no retail wallets")
-        for name in ("p_honeypot", "p_rug", "p_dev_buy", "sell_full_p", "sybil_member_p"):
+        for name in (
+            "p_honeypot",
+            "p_rug",
+            "p_dev_buy",
+            "sell_full_p",
+            "sybil_member_p",
+            "p_bundled",
+        ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"SynthConfig.{name}={v} must be a probability")
@@ -123,6 +148,17 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "tau0_s",
     "tau_quality_gain",
     "interest_sigma",
+    "tau_sigma",
+    "fomo_trigger",
+    "fomo_share",
+    "ramp_s",
+    "bag_lost_p",
+    "bag_lost_sigma",
+    "bundle_wallets",
+    "bundle_sol",
+    "bundle_spread_s",
+    "bundle_hold_mean_s",
+    "bag_hold_mult",
     "buy_size_median",
     "buy_size_sigma",
     "buy_size_max",

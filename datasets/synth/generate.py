@@ -8,9 +8,10 @@ so memory holds at most about two days of events whatever ``days`` is.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from memelab.datasets.synth import base58_nb, market_nb
 from memelab.datasets.synth.config import CURVE_VTOK0, TOKEN_SUPPLY, SynthConfig, kernel_params
 
 SOURCE = "synthetic"
+SYNTH_META = "synth.json"  # the generator's arguments, beside the tables (read by calibrate)
 SLOT_NS = 400_000_000  # Solana slots are ~400 ms
 SLOT_EPOCH_NS = 1_735_689_600 * 1_000_000_000  # 2025-01-01: slot 310,000,000 (approximately)
 SLOT_AT_EPOCH = 310_000_000
@@ -35,6 +37,9 @@ class Population:
     kind: np.ndarray  # int8, schemas.WALLET_KIND_ID
     cluster: np.ndarray  # int32, -1 when not sybil
     skill: np.ndarray  # float64
+    bag_p: np.ndarray  # float64: chance that a retail/sybil buy is held as a slow bag
+    full_p: np.ndarray  # float64: chance that a sell closes the whole position
+    hold_mult: np.ndarray  # float64: the wallet's patience (x hold_mean_s)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Launches:
     creator: np.ndarray
     quality: np.ndarray
     honeypot: np.ndarray
+    bundled: np.ndarray
     rug_age_s: np.ndarray  # +inf when the token is not planned to rug
 
 
@@ -91,8 +97,20 @@ def make_population(n_wallets: int, seed: int, cfg: SynthConfig) -> Population:
     skill = np.zeros(n_wallets)
     is_alpha = kind == schemas.WALLET_KIND_ID["alpha"]
     skill[is_alpha] = rng.uniform(0.7, 1.0, is_alpha.sum())
+    bag_p = rng.beta(cfg.bag_a, cfg.bag_b, n_wallets)
+    conc = cfg.sell_full_conc
+    full_p = rng.beta(cfg.sell_full_p * conc, (1.0 - cfg.sell_full_p) * conc, n_wallets)
+    hold_mult = np.exp(cfg.hold_sigma * rng.standard_normal(n_wallets))
     addresses = base58_nb.keys_b58(seed, base58_nb.STREAM_WALLET, np.arange(n_wallets))
-    return Population(addresses=addresses, kind=kind, cluster=cluster, skill=skill)
+    return Population(
+        addresses=addresses,
+        kind=kind,
+        cluster=cluster,
+        skill=skill,
+        bag_p=bag_p,
+        full_p=full_p,
+        hold_mult=hold_mult,
+    )
 
 
 def make_launches(
@@ -106,10 +124,11 @@ def make_launches(
     creator = insiders[rng.integers(0, len(insiders), n_tokens)].astype(np.int32)
     quality = rng.beta(cfg.quality_a, cfg.quality_b, n_tokens)
     honeypot = rng.random(n_tokens) < cfg.p_honeypot
-    rug = (rng.random(n_tokens) < cfg.p_rug) & ~honeypot
+    bundled = (rng.random(n_tokens) < cfg.p_bundled) & ~honeypot
+    rug = (rng.random(n_tokens) < cfg.p_rug) & ~honeypot & ~bundled
     rug_age = np.where(rug, rng.exponential(cfg.rug_mean_age_s, n_tokens) + 5.0, np.inf)
     mints = base58_nb.pump_mints(seed, n_tokens)
-    return Launches(mints, t0.astype(np.int64), creator, quality, honeypot, rug_age)
+    return Launches(mints, t0.astype(np.int64), creator, quality, honeypot, bundled, rug_age)
 
 
 def start_of(cfg: SynthConfig) -> int:
@@ -154,7 +173,11 @@ class _Market:
         rng = _rng(seed, "activity")
         # heavy-tailed activity: a few retail wallets trade a lot, most trade a little
         weights = rng.pareto(cfg.retail_activity_pareto, len(retail)) + 1.0
-        self.retail_ids, self.retail_cdf = retail, np.cumsum(weights)
+        fomo = rng.random(len(retail)) < cfg.frac_fomo
+        if fomo.all():
+            fomo[0] = False
+        self.retail_ids, self.retail_cdf = retail[~fomo], np.cumsum(weights[~fomo])
+        self.fomo_ids, self.fomo_cdf = retail[fomo], np.cumsum(weights[fomo])
         alpha = np.flatnonzero(pop.kind == k["alpha"]).astype(np.int32)
         self.alpha_ids, self.alpha_skill = alpha, pop.skill[alpha].copy()
         self.sniper_ids = np.flatnonzero(pop.kind == k["sniper"]).astype(np.int32)
@@ -192,9 +215,9 @@ class _Market:
         tok = lo
         while tok < hi:
             n, tok = market_nb.simulate_tokens_nb(
-                tok, hi, L.t0_ns, L.creator, L.quality, L.honeypot, L.rug_age_s,
+                tok, hi, L.t0_ns, L.creator, L.quality, L.honeypot, L.bundled, L.rug_age_s,
                 np.int64(self.horizon), np.int64(self.seed), self.params,
-                self.retail_cdf, self.retail_ids, self.alpha_ids, self.alpha_skill,
+                self.retail_cdf, self.retail_ids, self.fomo_cdf, self.fomo_ids, self.pop.bag_p, self.pop.full_p, self.pop.hold_mult, self.alpha_ids, self.alpha_skill,
                 self.sniper_ids, self.insider_ids, self.cluster_ptr, self.cluster_members,
                 b["ts"], b["mint"], b["trader"], b["side"], b["venue"], b["sol"], b["tokens"],
                 b["price"], b["vsol"], b["vtok"], b["fee"], b["seq"],
@@ -307,6 +330,17 @@ def synthesize(
             on_day(date, len(today["ts"]))
         del ev, today
     _write_truth(lake, launches, market, pop)
+    meta = {
+        "generator": "memelab.datasets.synth",
+        "tokens": tokens,
+        "wallets": wallets,
+        "days": days,
+        "seed": seed,
+        "start_ns": start_ns,
+        "horizon_ns": horizon,
+        "config": asdict(cfg),
+    }
+    (lake.root / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True))
     return lake
 
 

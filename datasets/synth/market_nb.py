@@ -33,7 +33,7 @@ ACT_CREATOR_DUMP = 3
 ACT_RUG = 4
 
 # holder kinds inside a token (what selling behaviour they follow)
-H_RETAIL = 0  # sells by hazard
+H_RETAIL = 0  # sells at a drawn time (heap), possibly as a slow bag or never
 H_SCHEDULED = 1  # sells at a scheduled time only (snipers, alpha, insiders)
 
 FATE_DIED = 0
@@ -52,6 +52,17 @@ _P_BUY_RATE0 = K["buy_rate0"]
 _P_Q_GAIN = K["quality_gain"]
 _P_TAU0 = K["tau0_s"]
 _P_INTEREST_SIG = K["interest_sigma"]
+_P_TAU_SIG = K["tau_sigma"]
+_P_BAG_MULT = K["bag_hold_mult"]
+_P_LOST = K["bag_lost_p"]
+_P_FOMO_TRIGGER = K["fomo_trigger"]
+_P_FOMO_SHARE = K["fomo_share"]
+_P_RAMP = K["ramp_s"]
+_P_LOST_SIG = K["bag_lost_sigma"]
+_P_BUNDLE_N = K["bundle_wallets"]
+_P_BUNDLE_SOL = K["bundle_sol"]
+_P_BUNDLE_SPREAD = K["bundle_spread_s"]
+_P_BUNDLE_HOLD = K["bundle_hold_mean_s"]
 _P_TAU_Q = K["tau_quality_gain"]
 _P_SIZE_MED = K["buy_size_median"]
 _P_SIZE_SIG = K["buy_size_sigma"]
@@ -97,6 +108,48 @@ def curve_sell_nb(vs: float, vt: float, tokens_in: float) -> float:
 
 
 @njit(cache=True)
+def heap_push_nb(ht, hw, htok, n, t, w, tokens):
+    """Push a (sell time, wallet, tokens) position onto a binary min-heap of size n."""
+    i = n
+    ht[i] = t
+    hw[i] = w
+    htok[i] = tokens
+    while i > 0:
+        parent = (i - 1) // 2
+        if ht[parent] <= ht[i]:
+            break
+        ht[parent], ht[i] = ht[i], ht[parent]
+        hw[parent], hw[i] = hw[i], hw[parent]
+        htok[parent], htok[i] = htok[i], htok[parent]
+        i = parent
+    return n + 1
+
+
+@njit(cache=True)
+def heap_pop_nb(ht, hw, htok, n):
+    """Remove the root (earliest sell) of the heap; returns the new size."""
+    n -= 1
+    ht[0] = ht[n]
+    hw[0] = hw[n]
+    htok[0] = htok[n]
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        c = left
+        if left + 1 < n and ht[left + 1] < ht[left]:
+            c = left + 1
+        if ht[i] <= ht[c]:
+            break
+        ht[c], ht[i] = ht[i], ht[c]
+        hw[c], hw[i] = hw[i], hw[c]
+        htok[c], htok[i] = htok[i], htok[c]
+        i = c
+    return n
+
+
+@njit(cache=True)
 def _schedule(sch_t, sch_w, sch_act, sch_amt, n, t, w, act, amt):
     if n >= MAX_SCHEDULE:
         return n
@@ -115,12 +168,18 @@ def simulate_tokens_nb(
     creator: np.ndarray,
     quality: np.ndarray,
     honeypot: np.ndarray,
+    bundled: np.ndarray,
     rug_age_s: np.ndarray,
     horizon_ns: np.int64,
     seed: np.int64,
     p: np.ndarray,
     retail_cdf: np.ndarray,
     retail_ids: np.ndarray,
+    fomo_cdf: np.ndarray,
+    fomo_ids: np.ndarray,
+    bag_p: np.ndarray,
+    full_p: np.ndarray,
+    hold_mult: np.ndarray,
     alpha_ids: np.ndarray,
     alpha_skill: np.ndarray,
     sniper_ids: np.ndarray,
@@ -154,7 +213,9 @@ def simulate_tokens_nb(
     tok = tok_lo
     h_w = np.empty(MAX_HOLDERS, dtype=np.int32)
     h_tok = np.empty(MAX_HOLDERS, dtype=np.float64)
-    h_kind = np.empty(MAX_HOLDERS, dtype=np.int8)
+    q_t = np.empty(MAX_HOLDERS, dtype=np.float64)
+    q_w = np.empty(MAX_HOLDERS, dtype=np.int32)
+    q_tok = np.empty(MAX_HOLDERS, dtype=np.float64)
     sch_t = np.empty(MAX_SCHEDULE, dtype=np.float64)
     sch_w = np.empty(MAX_SCHEDULE, dtype=np.int32)
     sch_act = np.empty(MAX_SCHEDULE, dtype=np.int8)
@@ -177,7 +238,8 @@ def simulate_tokens_nb(
         rugged = False
         fee_rate = p[_P_CURVE_FEE]
         interest = np.exp(p[_P_Q_GAIN] * q + p[_P_INTEREST_SIG] * np.random.normal())
-        tau = p[_P_TAU0] * (1.0 + p[_P_TAU_Q] * q)
+        lost_p = min(1.0, p[_P_LOST] * np.exp(p[_P_LOST_SIG] * np.random.normal()))
+        tau = p[_P_TAU0] * (1.0 + p[_P_TAU_Q] * q) * np.exp(p[_P_TAU_SIG] * np.random.normal())
         b0 = p[_P_BUY_RATE0] * interest
         price0 = vs / vt
         n_h = 0
@@ -228,6 +290,16 @@ def simulate_tokens_nb(
             n_s = _schedule(
                 sch_t, sch_w, sch_act, sch_amt, n_s, dump_at, cre, ACT_CREATOR_DUMP, 0.0
             )
+        if bundled[tok]:
+            # a bundled launch: insiders buy out the curve in the first seconds, dump on the AMM
+            nb = int(p[_P_BUNDLE_N])
+            for _ in range(nb):
+                w = insider_ids[np.random.randint(insider_ids.shape[0])]
+                amt = p[_P_BUNDLE_SOL] / nb * (0.6 + 0.8 * np.random.random())
+                ta = np.random.random() * p[_P_BUNDLE_SPREAD]
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
+                th = ta + np.random.exponential(p[_P_BUNDLE_HOLD])
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
         if sniper_ids.shape[0] > 0:
             ns = np.random.poisson(p[_P_SNIPERS])
             for _ in range(ns):
@@ -271,16 +343,17 @@ def simulate_tokens_nb(
                             ACT_BUY,
                             amt,
                         )
-        # --- main loop
+        # --- main loop: the next event is the earliest of a retail buy (thinned point process),
+        # a scheduled action and the earliest retail sell (a heap of drawn sell times)
         t = 0.0
+        n_q = 0
         while n - start_n < max_per_token - 4:
-            # current intensities (upper bounds until the next event: they only decay)
             if rugged:
                 break
             mom = 1.0
-            px = vs / vt
             if p[_P_MOM] > 0.0:
-                mom = min(p[_P_MOM_CAP], (px / price0) ** p[_P_MOM])
+                mom = min(p[_P_MOM_CAP], (vs / vt / price0) ** p[_P_MOM])
+            # the buy intensity bound: it only decays until the next event changes the state
             if venue == VENUE_CURVE:
                 lam_b = b0 * mom * np.exp(-t / tau)
             else:
@@ -290,41 +363,34 @@ def simulate_tokens_nb(
                     * mom
                     * np.exp(-(grad_age / tau) - (t - grad_age) / p[_P_AMM_TAU])
                 )
-            n_sellers = 0
-            if not hp:
-                n_sellers = n_h
-            lam_s = n_sellers / p[_P_HOLD]
-            lam = lam_b + lam_s
-            # next scheduled action
             i_s = -1
             t_s = 1e300
             for i in range(n_s):
                 if sch_t[i] < t_s:
                     t_s = sch_t[i]
                     i_s = i
-            if lam > 0.0:
-                t_prop = t + np.random.exponential(1.0 / lam)
-            else:
-                t_prop = 1e300
-            if t_s <= t_prop:
-                if t_s >= life:
-                    break
+            t_h = q_t[0] if n_q > 0 else 1e300
+            t_prop = t + np.random.exponential(1.0 / lam_b) if lam_b > 0.0 else 1e300
+            t_next = min(t_s, t_h, t_prop)
+            if t_next >= life:
+                break
+            side = 0
+            trader = cre
+            sol = 0.0
+            tokens = 0.0
+            hold_kind = H_SCHEDULED
+            if t_s == t_next:
                 t = max(t, t_s)
                 w = sch_w[i_s]
                 act = sch_act[i_s]
                 amt = sch_amt[i_s]
-                # remove from schedule (swap with last)
-                n_s -= 1
+                n_s -= 1  # remove from the schedule (swap with last)
                 sch_t[i_s] = sch_t[n_s]
                 sch_w[i_s] = sch_w[n_s]
                 sch_act[i_s] = sch_act[n_s]
                 sch_amt[i_s] = sch_amt[n_s]
-                side = 0
                 trader = w
-                sol = 0.0
-                tokens = 0.0
-                hold_kind = H_SCHEDULED
-                if w <= -2:  # sybil member: hazard seller
+                if w <= -2:  # sybil member: holds like retail
                     trader = -2 - w
                     hold_kind = H_RETAIL
                 if act == ACT_BUY:
@@ -341,14 +407,12 @@ def simulate_tokens_nb(
                             n_h -= 1
                             h_w[j] = h_w[n_h]
                             h_tok[j] = h_tok[n_h]
-                            h_kind[j] = h_kind[n_h]
                         else:
                             j += 1
                     if tokens <= 0.0:
                         continue
                 elif act == ACT_RUG and venue == VENUE_AMM:
-                    # liquidity pulled (side 0, below)
-                    rugged = True
+                    rugged = True  # liquidity pulled (side 0, below)
                     out_rug_ns[tok] = t0 + np.int64(t * 1e9)
                 else:  # creator dump; on the curve a rug is the creator dumping everything
                     if act == ACT_RUG:
@@ -359,12 +423,23 @@ def simulate_tokens_nb(
                     side = -1
                     tokens = creator_tokens
                     creator_tokens = 0.0
+            elif t_h == t_next:
+                t = max(t, t_h)
+                trader = q_w[0]
+                held = q_tok[0]
+                n_q = heap_pop_nb(q_t, q_w, q_tok, n_q)
+                side = -1
+                if np.random.random() < full_p[trader] or held < 1.0:
+                    tokens = held
+                else:  # sell half now, the rest later
+                    tokens = held * 0.5
+                    t_sell = t + np.random.exponential(p[_P_HOLD] * hold_mult[trader])
+                    n_q = heap_push_nb(q_t, q_w, q_tok, n_q, t_sell, trader, held - tokens)
             else:
-                if t_prop >= life:
-                    break
-                # thinning: accept with the intensity at t_prop over the bound
+                # thinning: accept with the true intensity at t_prop over the bound
                 if venue == VENUE_CURVE:
-                    lb = b0 * mom * np.exp(-t_prop / tau)
+                    # attention builds up over ramp_s, then decays (ramp factor <= 1)
+                    lb = b0 * mom * np.exp(-t_prop / tau) * (1.0 - np.exp(-t_prop / p[_P_RAMP]))
                 else:
                     lb = (
                         b0
@@ -373,33 +448,23 @@ def simulate_tokens_nb(
                         * np.exp(-(grad_age / tau) - (t_prop - grad_age) / p[_P_AMM_TAU])
                     )
                 t = t_prop
-                if np.random.random() * lam > lb + lam_s:
+                if np.random.random() * lam_b > lb:
                     continue
-                if np.random.random() * (lb + lam_s) < lb:
-                    side = 1
+                side = 1
+                if (
+                    fomo_ids.shape[0] > 0
+                    and vs / vt > price0 * p[_P_FOMO_TRIGGER]
+                    and np.random.random() < p[_P_FOMO_SHARE]
+                ):  # a pumped token draws the wallets that chase pumps
+                    u = np.random.random() * fomo_cdf[fomo_cdf.shape[0] - 1]
+                    trader = fomo_ids[np.searchsorted(fomo_cdf, u)]
+                else:
                     u = np.random.random() * retail_cdf[retail_cdf.shape[0] - 1]
                     trader = retail_ids[np.searchsorted(retail_cdf, u)]
-                    sol = min(
-                        p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
-                    )
-                    hold_kind = H_RETAIL
-                    tokens = 0.0
-                else:
-                    j = np.random.randint(n_h)
-                    if h_kind[j] == H_SCHEDULED:
-                        continue  # snipers, alpha and insiders sell on their own schedule
-                    side = -1
-                    trader = h_w[j]
-                    if np.random.random() < p[_P_SELL_FULL] or h_tok[j] < 1.0:
-                        tokens = h_tok[j]
-                        n_h -= 1
-                        h_w[j] = h_w[n_h]
-                        h_tok[j] = h_tok[n_h]
-                        h_kind[j] = h_kind[n_h]
-                    else:
-                        tokens = h_tok[j] * 0.5
-                        h_tok[j] -= tokens
-                    sol = 0.0
+                sol = min(
+                    p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
+                )
+                hold_kind = H_RETAIL
             # --- execute the trade (or the rug) against the current venue
             ts = t0 + np.int64(t * 1e9)
             if ts >= horizon_ns:
@@ -447,11 +512,21 @@ def simulate_tokens_nb(
                 sol_amount = sol_in
                 if trader == cre:
                     creator_tokens += tokens
-                elif n_h < MAX_HOLDERS:
-                    h_w[n_h] = trader
-                    h_tok[n_h] = tokens
-                    h_kind[n_h] = hold_kind
-                    n_h += 1
+                elif hold_kind == H_SCHEDULED:
+                    if n_h < MAX_HOLDERS:
+                        h_w[n_h] = trader
+                        h_tok[n_h] = tokens
+                        n_h += 1
+                elif not hp:  # a honeypot's buyers can never sell
+                    # the position's sell time is drawn now; a bag sells much later or never
+                    hold = p[_P_HOLD] * hold_mult[trader]
+                    lost = False
+                    if np.random.random() < bag_p[trader]:
+                        hold *= p[_P_BAG_MULT]
+                        lost = np.random.random() < lost_p
+                    if not lost and n_q < MAX_HOLDERS:
+                        t_sell = t + np.random.exponential(hold)
+                        n_q = heap_push_nb(q_t, q_w, q_tok, n_q, t_sell, trader, tokens)
             else:
                 gross = curve_sell_nb(vs, vt, tokens)
                 vt = vt + tokens
