@@ -108,7 +108,7 @@ def mint_vwap_nb(m, mint_f):
     return np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def resolver_step_nb(
     ev_ts,
     ev_mint,
