@@ -9,7 +9,6 @@ quarantine records, one reason per bad field, so no good row is ever held back b
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,6 @@ from memelab.datasets.ingest import ParseResult
 
 _NULL_STRINGS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A")
 _BASE58_RE = "^[1-9A-HJ-NP-Za-km-z]+$"
-_DIGITS_RE = re.compile(r"^[+-]?\d+(\.\d*)?$")
 
 # Venue names as exports spell them -> the canonical names of ``schemas.VENUES``.
 VENUE_ALIASES: dict[str, str] = {
@@ -166,17 +164,23 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         False
     ).to_numpy(zero_copy_only=False).astype(bool)
     text = pd.Series(to_str(text_arr), dtype=object)
+    iso = present & ~numeric
+    if numeric.any():
+        approx = np.abs(text[numeric].astype(float).to_numpy())
+        unit = np.select([approx < 1e11, approx < 1e14, approx < 1e17], [1e9, 1e6, 1e3], 1.0)
+        overflow = np.flatnonzero(numeric)[approx * unit >= 9e18]  # past int64 ns (year 2255)
+        bad[overflow] = True
+        numeric[overflow] = False
     if numeric.any():
         digits = text[numeric]
-        is_int = ~digits.str.contains(".", regex=False)
+        is_int = ~digits.str.contains(".", regex=False).to_numpy()
         ints = digits[is_int].astype(np.int64).to_numpy()
         mag = np.abs(ints)
         scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
         vals = np.empty(len(digits), dtype=np.int64)
-        vals[is_int.to_numpy()] = ints * scale
-        vals[~is_int.to_numpy()] = _epoch_to_ns(digits[~is_int].astype(float).to_numpy())
+        vals[is_int] = ints * scale
+        vals[~is_int] = _epoch_to_ns(digits[~is_int].astype(float).to_numpy())
         out[numeric] = vals
-    iso = present & ~numeric
     if iso.any():
         parsed = pd.to_datetime(text[iso], utc=True, errors="coerce", format="ISO8601")
         ok = parsed.notna().to_numpy()
