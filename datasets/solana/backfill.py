@@ -192,9 +192,10 @@ async def backfill_async(
                     report.complete = True
                     break
         except (SolanaRpcException, RPCException) as exc:
+            saved = f"progress is saved in {path}" if path.exists() else "nothing was written"
             raise BackfillError(
-                f"RPC {rpc_url} failed after {report.pages} page(s): {exc}; progress is saved in "
-                f"{path}, run the same command again to resume"
+                f"RPC {rpc_url} failed (after {report.pages} signature page(s)): {exc}; {saved}, "
+                "run the same command again to resume"
             ) from exc
     if report.complete:
         head = walk["head"] or until
