@@ -93,6 +93,50 @@ class SweepResult:
         """DSR and PBO of choosing the best combination by ``select_by``."""
         return selection_gates(self, select_by, n_blocks)
 
+    def save(self, out_dir: str | os.PathLike[str], select_by: str = "sharpe") -> dict[str, Any]:
+        """Write ``results.parquet`` (one row per combination), ``bucket_returns.npy``,
+        ``best.json`` (the selection, its metrics and gates) and ``report.html``; returns
+        best.json's content."""
+        import json
+        from pathlib import Path
+
+        from memelab.research.sweep_report import write_sweep_report
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.table.to_parquet(out / "results.parquet", index=False)
+        np.save(out / "bucket_returns.npy", self.bucket_returns)
+        gates = self.gates(select_by)
+        best = self.best(select_by)
+        doc = {
+            "strategy": self.strategy,
+            "select_by": select_by,
+            "combo": int(best["combo"]),
+            "params": {n: _py(self.space[int(best.name)][n]) for n in self.space.dtype.names},
+            "metrics": {m: _py(best[m]) for m in METRIC_COLUMNS},
+            "gates": {k: v for k, v in gates.items() if not k.startswith("pbo_")},
+            "meta": self.meta,
+        }
+        doc = _py(doc)
+        (out / "best.json").write_text(json.dumps(doc, indent=2))
+        write_sweep_report(out / "report.html", self.table, self.space, gates, self.meta, select_by)
+        return doc
+
+
+def _py(v: Any) -> Any:
+    """JSON-friendly values (numpy scalars to Python, inf/nan to strings), recursively."""
+    if isinstance(v, dict):
+        return {str(k): _py(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_py(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return str(v)
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    return v
+
 
 def bucket_sharpe(returns: np.ndarray) -> np.ndarray:
     """Per-column Sharpe of per-bucket returns (mean / std, ddof=1; 0 when the std is 0)."""

@@ -108,7 +108,11 @@ def drain_nb(b, trades, fills, equity, iacct, acc_f, acc_i, bucket_edges, bucket
     iacct[I_N_EQUITY] = 0
 
 
-@njit(cache=True, parallel=True)
+# Not cached on disk, like the engine's ``replay_nb``: the strategy's ``on_event`` reaches the
+# replay loop as a first-class function value, which numba compiles to a dynamic address it cannot
+# cache (and a dispatcher-typed signature it cannot key a cache on). Everything it calls except
+# ``replay_nb`` is cached; the rest costs one compile per process.
+@njit(cache=False, parallel=True)
 def sweep_chunk_nb(
     events, offset, cfg_arr, venues, honeypot, on_event, params, sstates, knobs,
     market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
@@ -118,7 +122,7 @@ def sweep_chunk_nb(
 
     Every array argument after ``params`` has the combination as its first axis; ``sstates`` is
     the strategy's state tuple with each array stacked over combinations. ``cfg_arr`` is the
-    engine's config record as a length-1 array (parallel loops cannot capture a record scalar).
+    engine's config record as a length-1 array (a parallel loop cannot capture a record scalar).
     """
     n = events.shape[0]
     for b in prange(params.shape[0]):

@@ -1,0 +1,232 @@
+"""``memelab sweep`` and ``memelab validate``: parameter sweeps and walk-forward selection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from memelab.cli._common import emit_json, fail, progress
+
+LakeOpt = typer.Option(..., "--lake", help="Lake directory (workers read it themselves).")
+StrategyOpt = typer.Option("momentum", "--strategy", help="Strategy name.")
+GridOpt = typer.Option(
+    None,
+    "--grid",
+    help="NAME=v1,v2,... or NAME=start:stop:step (repeatable). Default: the strategy's SWEEP.",
+)
+ParamOpt = typer.Option(None, "--param", help="Fix a parameter: NAME=VALUE (repeatable).")
+RandomOpt = typer.Option(None, "--random", help="Draw N combinations from the grid (seeded).")
+ConstraintOpt = typer.Option(
+    None, "--constraint", help='Skip combinations failing EXPR, e.g. "min_trades * 2 < window_s".'
+)
+SeedOpt = typer.Option(0, "--seed", help="Seed of the random draw.")
+SelectOpt = typer.Option("sharpe", "--select", help="Metric that picks the best combination.")
+ConfigOpt = typer.Option(None, "--config", help="Engine config overrides as a JSON/YAML file.")
+OutOpt = typer.Option(..., "--out", help="Output directory.")
+JsonOpt = typer.Option(False, "--json", help="Print the summary as JSON.")
+
+
+def _space(
+    strategy: str, grid: list[str] | None, param: list[str] | None, n_random, constraint, seed
+):
+    from memelab.research.params import parse_grid_arg
+    from memelab.research.sweep import space_for
+    from memelab.strategies import get_strategy
+
+    mod = get_strategy(strategy)
+    axes = dict(parse_grid_arg(g) for g in grid) if grid else dict(mod.SWEEP)
+    for p in param or []:
+        name, values = parse_grid_arg(p)
+        if len(values) != 1:
+            raise ValueError(f"--param {p!r}: give one value (use --grid for several)")
+        axes[name] = values
+    return space_for(mod, axes, n_random, constraint, seed)
+
+
+def _config(path: Path | None):
+    from memelab.engine import EngineConfig
+
+    if path is None:
+        return EngineConfig()
+    import json
+
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        import yaml
+
+        data = yaml.safe_load(text)
+    else:
+        data = json.loads(text)
+    return EngineConfig.from_dict(data or {})
+
+
+def sweep(
+    lake: Path = LakeOpt,
+    strategy: str = StrategyOpt,
+    grid: list[str] = GridOpt,
+    param: list[str] = ParamOpt,
+    n_random: int = RandomOpt,
+    constraint: str = ConstraintOpt,
+    seed: int = SeedOpt,
+    select_by: str = SelectOpt,
+    start: str = typer.Option(None, "--from", help="Start time (ISO-8601 or epoch)."),
+    end: str = typer.Option(None, "--to", help="End time, exclusive."),
+    buckets: int = typer.Option(64, "--buckets", help="Time buckets for the DSR/PBO returns."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://host:8786."),
+    workers: int = typer.Option(None, "--workers", help="Run on a local Dask cluster of N."),
+    memory_mb: float = typer.Option(1024.0, "--memory-mb", help="Memory budget per process."),
+    config: Path = ConfigOpt,
+    out: Path = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Sweep a strategy's params over a lake: results.parquet, best.json, report.html."""
+    from memelab.datasets.lake import parse_time
+    from memelab.research.params import ParamError
+    from memelab.research.sweep import SweepError, run_sweep
+    from memelab.research.validation import ValidationError
+
+    try:
+        space = _space(strategy, grid, param, n_random, constraint, seed)
+        cfg = _config(config)
+        t0, t1 = parse_time(start), parse_time(end)
+        if scheduler or workers:
+            from memelab.research.distributed import run_sweep_distributed
+
+            res = run_sweep_distributed(
+                lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
+                scheduler=scheduler, workers=workers or 2, memory_mb=memory_mb, progress=progress,
+            )  # fmt: skip
+        else:
+            res = run_sweep(
+                lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
+                memory_mb=memory_mb, progress=progress,
+            )  # fmt: skip
+        doc = res.save(out, select_by)
+    except (ParamError, SweepError, ValidationError, ValueError) as exc:
+        fail(str(exc))
+    summary = {
+        "out": str(out),
+        "combos": doc["meta"]["combos"],
+        "events": doc["meta"]["events"],
+        "seconds": round(doc["meta"]["seconds"], 3),
+        "best": {
+            "combo": doc["combo"],
+            "params": doc["params"],
+            select_by: doc["metrics"].get(select_by),
+        },
+        "dsr": doc["gates"].get("dsr", {}).get("dsr"),
+        "pbo": doc["gates"].get("pbo", {}).get("pbo"),
+        "gates_passed": doc["gates"]["passed"],
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"{summary['combos']} combinations x {summary['events']:,} events in {summary['seconds']} s"
+    )
+    typer.echo(f"best (by {select_by}): combo {doc['combo']} {doc['params']}")
+    m = doc["metrics"]
+    typer.echo(
+        f"  trades {m['n_trades']}  win rate {m['win_rate']:.3f}  total return "
+        f"{m['total_return']:+.4f}  sharpe/bucket {m['sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
+    )
+    typer.echo(
+        f"gates: DSR {summary['dsr']}  PBO {summary['pbo']}  -> "
+        f"{'PASS' if summary['gates_passed'] else 'FAIL'}"
+    )
+    typer.echo(f"wrote {out}/results.parquet, best.json, report.html")
+
+
+def validate(
+    lake: Path = LakeOpt,
+    strategy: str = StrategyOpt,
+    grid: list[str] = GridOpt,
+    param: list[str] = ParamOpt,
+    n_random: int = RandomOpt,
+    constraint: str = ConstraintOpt,
+    seed: int = SeedOpt,
+    select_by: str = SelectOpt,
+    walk_forward: str = typer.Option(
+        ..., "--walk-forward", help="TRAIN/TEST window lengths, e.g. 6h/2h (units s m h d w)."
+    ),
+    step: str = typer.Option(None, "--step", help="Fold step (default: TEST)."),
+    expanding: bool = typer.Option(False, "--expanding", help="Expanding instead of rolling."),
+    purge: str = typer.Option("0", "--purge", help="Drop this much of each train window's end."),
+    embargo: str = typer.Option("0", "--embargo", help="Gap between train end and test start."),
+    buckets: int = typer.Option(16, "--buckets-per-fold", help="Return buckets per test window."),
+    config: Path = ConfigOpt,
+    out: Path = OutOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Walk-forward selection: sweep each train window, judge its best on the next test window."""
+    import json
+
+    from memelab.research.params import ParamError
+    from memelab.research.sweep import SweepError, _py
+    from memelab.research.validation import ValidationError
+    from memelab.research.walkforward import (
+        parse_duration,
+        parse_walk_forward,
+        walk_forward_validate,
+    )
+
+    try:
+        space = _space(strategy, grid, param, n_random, constraint, seed)
+        train, test = parse_walk_forward(walk_forward)
+        res = walk_forward_validate(
+            lake, strategy, space, train, test,
+            step=parse_duration(step) if step else None, expanding=expanding,
+            purge=parse_duration(purge), embargo=parse_duration(embargo), config=_config(config),
+            select_by=select_by, buckets_per_fold=buckets, progress=progress,
+        )  # fmt: skip
+    except (ParamError, SweepError, ValidationError, ValueError) as exc:
+        fail(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    res.folds.to_parquet(out / "folds.parquet", index=False)
+    doc = _py({"gates": res.gates, "meta": res.meta, "folds": len(res.folds)})
+    (out / "validation.json").write_text(json.dumps(doc, indent=2))
+    _write_validate_report(out / "report.html", res, select_by)
+    if as_json:
+        emit_json(doc | {"out": str(out)})
+        return
+    show = ["fold", "combo", f"is_{select_by}", f"oos_{select_by}", "oos_total_return"]
+    typer.echo(res.folds[show + ["oos_n_trades", "oos_relative_rank"]].to_string(index=False))
+    g = res.gates
+    typer.echo(
+        f"walk-forward OOS return {g['oos_total_return']:+.4f}; "
+        f"{g['folds_oos_positive']}/{len(res.folds)} folds positive; "
+        f"DSR {g.get('dsr', {}).get('dsr')}  PBO {g.get('pbo', {}).get('pbo')}  -> "
+        f"{'PASS' if g['passed'] else 'FAIL'}"
+    )
+    typer.echo(f"wrote {out}/folds.parquet, validation.json, report.html")
+
+
+def _write_validate_report(path: Path, res, select_by: str) -> None:
+    import numpy as np
+    import plotly.graph_objects as go
+
+    eq = np.cumprod(1.0 + res.oos_returns)
+    fig = go.Figure(go.Scatter(y=eq, mode="lines", name="walk-forward OOS equity (x initial)"))
+    fig.update_layout(title="Stitched out-of-sample equity of each fold's selection", height=380)
+    fig2 = go.Figure(
+        go.Bar(x=res.folds["fold"], y=res.folds["oos_total_return"], name="OOS return")
+    )
+    fig2.update_layout(title="OOS total return per fold", height=340)
+    g = res.gates
+    gates = (
+        f"<p>Selection by <b>{select_by}</b> among {g['n_trials']} combinations. "
+        f"DSR {g.get('dsr', {}).get('dsr')} (pass &ge; 0.95), PBO {g.get('pbo', {}).get('pbo')} "
+        f"(pass &lt; 0.5): <b>{'PASS' if g['passed'] else 'FAIL'}</b>. Mean OOS relative rank "
+        f"{g['mean_oos_relative_rank']:.3f} (0.5 = no better than a random pick).</p>"
+    )
+    body = (
+        fig.to_html(full_html=False, include_plotlyjs=True)
+        + fig2.to_html(full_html=False, include_plotlyjs=False)
+        + res.folds.to_html(index=False, float_format=lambda v: f"{v:.4g}")
+    )
+    path.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Walk-forward validation</title>"
+        "<style>body{font-family:sans-serif;margin:24px}table{border-collapse:collapse;"
+        "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
+        f"<h1>Walk-forward validation of {res.meta['strategy']}</h1>{gates}{body}</body></html>"
+    )
