@@ -42,6 +42,8 @@ def test_ts_from_numeric_and_timestamp_columns():
     assert list(ns) == [NS, NS] and not bad.any()
     ns, _, _ = parse_ts(pa.array([1_700_000_000.25], pa.float64()))
     assert ns[0] == NS + 250_000_000
+    _, _, bad = parse_ts(pa.array([10**16, 1_700_000_000], pa.int64()))  # 1e16 us: year 2286
+    assert list(bad) == [True, False]
     ns, _, _ = parse_ts(pa.array([NS // 1000], pa.timestamp("us")))
     assert ns[0] == NS
 

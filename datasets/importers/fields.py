@@ -89,7 +89,9 @@ def parse_float(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values, missing, bad): float64 values, NaN where missing or bad."""
     missing = null_mask(col)
     if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
-        values = col.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+        values = (
+            col.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False).astype(np.float64)
+        )
         values[missing] = np.nan
         return values, missing, np.zeros(len(col), dtype=bool)
     if pa.types.is_boolean(col.type):
@@ -136,6 +138,13 @@ def _epoch_to_ns(values: np.ndarray) -> np.ndarray:
     return whole.astype(np.int64) * scale + np.round(frac * scale).astype(np.int64)
 
 
+def _past_int64_ns(values: np.ndarray) -> np.ndarray:
+    """Epoch numbers whose nanosecond value would not fit int64 (after year 2255)."""
+    mag = np.abs(values)
+    unit = np.select([mag < 1e11, mag < 1e14, mag < 1e17], [1e9, 1e6, 1e3], 1.0)
+    return mag * unit >= 9e18
+
+
 def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(ns, missing, bad): ISO-8601 strings (naive = UTC), epoch s/ms/us/ns numbers or digits."""
     n = len(col)
@@ -150,14 +159,19 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     missing = null_mask(col)
     out = np.zeros(n, dtype=np.int64)
     bad = np.zeros(n, dtype=bool)
-    if pa.types.is_integer(col.type):
-        v = col.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False)
-        mag = np.abs(v)
-        scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
-        return v * scale, missing, bad
-    if pa.types.is_floating(col.type):
-        v = col.fill_null(0).to_numpy(zero_copy_only=False)
-        return _epoch_to_ns(np.nan_to_num(v)), missing, bad
+    if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+        v = np.nan_to_num(
+            col.cast(pa.float64(), safe=False).fill_null(0).to_numpy(zero_copy_only=False)
+        )
+        bad = ~missing & _past_int64_ns(v)
+        v[bad] = 0
+        if pa.types.is_integer(col.type):  # exact integer arithmetic, no float rounding
+            ints = col.fill_null(0).cast(pa.int64()).to_numpy(zero_copy_only=False).copy()
+            ints[bad] = 0
+            mag = np.abs(ints)
+            scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
+            return ints * scale, missing, bad
+        return _epoch_to_ns(v), missing, bad
     text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     present = ~missing
     numeric = present & pc.match_substring_regex(text_arr, r"^[+-]?\d+(\.\d*)?$").fill_null(
@@ -166,9 +180,7 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     text = pd.Series(to_str(text_arr), dtype=object)
     iso = present & ~numeric
     if numeric.any():
-        approx = np.abs(text[numeric].astype(float).to_numpy())
-        unit = np.select([approx < 1e11, approx < 1e14, approx < 1e17], [1e9, 1e6, 1e3], 1.0)
-        overflow = np.flatnonzero(numeric)[approx * unit >= 9e18]  # past int64 ns (year 2255)
+        overflow = np.flatnonzero(numeric)[_past_int64_ns(text[numeric].astype(float).to_numpy())]
         bad[overflow] = True
         numeric[overflow] = False
     if numeric.any():
