@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from memelab.datasets.importers.fields import (
+    Canonical,
+    build_swaps,
     parse_float,
     parse_side,
     parse_ts,
@@ -98,3 +102,41 @@ def test_signature_ordinals_count_within_a_signature_across_batches():
     assert list(first) == [0, 0, 1, 0]
     assert list(second) == [1, 2, 0]
     assert np.issubdtype(first.dtype, np.integer)
+
+
+_FIELDS = ("ts", "slot", "signature", "mint", "trader", "side", "sol_amount", "token_amount",
+           "price", "virtual_sol_reserves", "virtual_token_reserves", "fee", "ix_index", "venue")  # fmt: skip
+_GOOD = {
+    "ts": "1700000000", "slot": "5", "signature": "5" * 88,
+    "mint": "So11111111111111111111111111111111111111112",
+    "trader": "8W7q66RpwARjTrLcrJusFWCE424UBLJp3HFPSfDepump", "side": "buy",
+    "sol_amount": "1.5", "token_amount": "100", "price": "", "virtual_sol_reserves": "",
+    "virtual_token_reserves": "", "fee": "", "ix_index": "0", "venue": "pump",
+}  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(_FIELDS),
+            st.one_of(
+                st.none(), st.text(max_size=12), st.sampled_from(["-1", "1e400", "nan", "0"])
+            ),
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_garbage_in_any_field_is_quarantined_never_raised_or_lost(overrides):
+    rows = [{**_GOOD, **o} for o in overrides]
+    columns = {f: pa.array([r[f] for r in rows], pa.string()) for f in _FIELDS}
+    raw = pa.table(columns)
+    result = build_swaps(Canonical(columns=columns, rows=np.arange(1, len(rows) + 1), raw=raw))
+    assert result.swaps.num_rows + len(result.quarantined) == len(rows)
+    untouched = [i + 1 for i, o in enumerate(overrides) if not o]
+    refused = {q["row"] for q in result.quarantined}
+    assert not refused & set(untouched)  # a clean row is never refused
+    for q in result.quarantined:
+        assert q["reason"] and q["raw"] == {f: rows[q["row"] - 1][f] for f in _FIELDS}
