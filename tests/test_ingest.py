@@ -410,3 +410,16 @@ def test_an_importer_that_failed_to_import_is_named_when_its_format_is_missing(
         IngestError, match=r"unknown format 'x-feed'.*importers\.x failed to import"
     ):
         ingest(Lake(tmp_path / "lake"), [src], format="x-feed")
+
+
+def test_gzipped_csv_reads_like_the_plain_file(tmp_path):
+    import gzip
+
+    rows = good_rows(5)
+    rows[3]["side"] = "?"
+    plain = write_csv(tmp_path / "t.csv", rows)
+    gz = tmp_path / "t2.csv.gz"
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    rep = ingest(Lake(tmp_path / "lake"), [gz]).files[0]
+    assert (rep.format, rep.ingested, rep.quarantined) == ("csv", 4, 1)
+    assert quarantine_lines(rep.quarantine_file)[0]["row"] == 4
