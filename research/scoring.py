@@ -160,8 +160,10 @@ def fit_beta_prior(wins: np.ndarray, n: np.ndarray, min_n: int = 5) -> BetaPrior
         a, b = np.exp(theta)
         return -float(np.sum(betaln(w + a, m - w + b) - betaln(a, b)))
 
-    res = minimize(nll, np.log([a0, b0]), method="L-BFGS-B", bounds=[(-7, 10), (-7, 10)])
-    if res.success and np.all(np.isfinite(res.x)):
+    x0 = np.log([a0, b0])
+    res = minimize(nll, x0, method="L-BFGS-B", bounds=[(-7, 10), (-7, 10)])
+    # L-BFGS-B may stop on a flat ridge without "success"; any finite improvement is kept.
+    if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) and res.fun <= nll(x0):
         a, b = np.exp(res.x)
         return BetaPrior(float(a), float(b), "mle", int(len(w)))
     return BetaPrior(a0, b0, "mom", int(len(w)))
