@@ -53,64 +53,64 @@ SWEEP: dict[str, list] = {
     "min_trades": [3, 6, 12],
 }
 
-# State tuple layout.
-S_WIN_START = 0  # int64 ns
-S_LAST_SIGNAL = 1  # int64 ns
-S_OPEN_PX = 2  # float64
-S_BUY_SOL = 3
-S_SELL_SOL = 4
-S_TRADES = 5  # int64
+# State: two per-mint tables (one row per mint keeps each event's reads on one cache line).
+I_WIN_START = 0  # istate columns (int64): window start ns
+I_LAST_SIGNAL = 1  # last entry request ns
+I_TRADES = 2  # trades in the window
+F_OPEN_PX = 0  # fstate columns (float64): price at the window start
+F_BUY_SOL = 1
+F_SELL_SOL = 2
 
 
 def init_state(ctx, params) -> tuple[np.ndarray, ...]:
     """Per-mint window state, sized to the replay's mint dictionary."""
     n = int(ctx.n_mints)
-    never = np.full(n, np.iinfo(np.int64).min // 2, dtype=np.int64)
-    return (
-        never.copy(),
-        never.copy(),
-        np.zeros(n),
-        np.zeros(n),
-        np.zeros(n),
-        np.zeros(n, dtype=np.int64),
-    )
+    istate = np.zeros((n, 3), dtype=np.int64)
+    istate[:, I_WIN_START] = np.iinfo(np.int64).min // 2
+    istate[:, I_LAST_SIGNAL] = np.iinfo(np.int64).min // 2
+    return (istate, np.zeros((n, 3)))
 
 
 @njit(cache=True)
 def on_event(ev, params, state, knobs) -> float:
     """Update the mint's window with this trade; +size on a breakout, -1 on a sharp reversal."""
+    # Speed: index the state tuple in place (state[0][m, k]) and read knobs unconditionally up
+    # front. Binding tuple items to locals, or touching an array only inside a branch, leaves
+    # numba reference-count calls on every event (several times the cost of the decision).
+    tier = knobs[KNOB_TIER]
     if ev["side"] == 0:
         return 0.0
-    win_start, last_signal, open_px, buy_sol, sell_sol, trades = state
     m = ev["mint"]
     ts = ev["ts"]
     vt = ev["vtok"]
     px = ev["vsol"] / vt if vt == vt and vt > 0.0 else ev["price"]
     if not px > 0.0:
         return 0.0
-    if ts - win_start[m] >= params["window_s"] * 1e9:
-        win_start[m] = ts
-        open_px[m] = px
-        buy_sol[m] = 0.0
-        sell_sol[m] = 0.0
-        trades[m] = 0
+    if ts - state[0][m, I_WIN_START] >= params["window_s"] * 1e9:
+        state[0][m, I_WIN_START] = ts
+        state[0][m, I_TRADES] = 0
+        state[1][m, F_OPEN_PX] = px
+        state[1][m, F_BUY_SOL] = 0.0
+        state[1][m, F_SELL_SOL] = 0.0
     if ev["side"] > 0:
-        buy_sol[m] += ev["sol"]
+        state[1][m, F_BUY_SOL] += ev["sol"]
     else:
-        sell_sol[m] += ev["sol"]
-    trades[m] += 1
-    ret = px / open_px[m] - 1.0
+        state[1][m, F_SELL_SOL] += ev["sol"]
+    state[0][m, I_TRADES] += 1
+    ret = px / state[1][m, F_OPEN_PX] - 1.0
     if ret <= -params["exit_drop"]:
         return -1.0
-    tighten = 1.0 + params["tier_tighten"] * knobs[KNOB_TIER]
-    flow = buy_sol[m] + sell_sol[m]
+    if state[0][m, I_TRADES] < params["min_trades"] or ret < params["min_return"]:
+        return 0.0  # the common case: no breakout
+    tighten = 1.0 + params["tier_tighten"] * tier
+    buys = state[1][m, F_BUY_SOL]
+    flow = buys + state[1][m, F_SELL_SOL]
     if (
-        trades[m] >= params["min_trades"]
-        and ret >= params["min_return"] * tighten
-        and buy_sol[m] >= params["min_buy_sol"]
-        and buy_sol[m] >= min(params["min_buy_ratio"] * tighten, 0.99) * flow
-        and ts - last_signal[m] >= params["cooldown_s"] * 1e9
+        ret >= params["min_return"] * tighten
+        and buys >= params["min_buy_sol"]
+        and buys >= min(params["min_buy_ratio"] * tighten, 0.99) * flow
+        and ts - state[0][m, I_LAST_SIGNAL] >= params["cooldown_s"] * 1e9
     ):
-        last_signal[m] = ts
+        state[0][m, I_LAST_SIGNAL] = ts
         return params["size"]
     return 0.0

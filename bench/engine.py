@@ -1,0 +1,206 @@
+"""Engine benchmark: momentum + full fill model + risk manager over >= 10 M swaps.
+
+Prints one JSON line per measurement:
+  * ``jit_cold_start``: first replay call in a fresh process (numba cache warm on disk);
+  * ``in_memory``: replay of a pre-built event array (generated here, multi-mint bonding curves);
+  * ``parquet``: end to end from a lake (``Lake.iter_events`` partition by partition + replay).
+
+Usage: ``python bench/engine.py [--events 10000000] [--lake /tmp/memelab_bench_lake]``. The lake
+is written once (from the same generated events) and reused. Figures depend on the machine and
+on its load: say which when you quote them.
+"""
+
+# ruff: noqa: NPY002  (numba compiles the legacy np.random API; seeded inside the kernel)
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+T0 = 1_767_225_600 * 1_000_000_000
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@njit(cache=True)
+def _market_nb(n, n_mints, seed, ts, mint, trader, side, sol, tokens, vsol, vtok):
+    """A seeded multi-mint pump.fun market: CPMM reserves, buy bias drifting per mint."""
+    np.random.seed(seed)
+    vs = np.full(n_mints, 30.0)
+    vt = np.full(n_mints, 1.073e9)
+    bias = np.random.uniform(0.4, 0.7, n_mints)
+    t = T0
+    for i in range(n):
+        t += 1 + np.random.randint(0, 40_000_000)  # ~50 events/s across the market
+        m = np.random.randint(0, n_mints)
+        if np.random.random() < 0.002:
+            bias[m] = np.random.uniform(0.35, 0.8)
+        amount = np.random.exponential(0.6)
+        if np.random.random() < bias[m]:
+            x = amount * 0.99
+            out = vt[m] * x / (vs[m] + x)
+            vs[m] += x
+            vt[m] -= out
+            side[i] = 1
+            sol[i] = amount
+            tokens[i] = out
+        else:
+            q = min(vt[m] * amount / vs[m], vt[m] * 0.1)
+            gross = vs[m] * q / (vt[m] + q)
+            vs[m] -= gross
+            vt[m] += q
+            side[i] = -1
+            sol[i] = gross * 0.99
+            tokens[i] = q
+        if vs[m] < 5.0 or vs[m] > 500.0:  # relaunch a mint that died or ran away
+            vs[m] = 30.0
+            vt[m] = 1.073e9
+        ts[i] = t
+        mint[i] = m
+        trader[i] = np.random.randint(0, 100_000)
+        vsol[i] = vs[m]
+        vtok[i] = vt[m]
+
+
+def make_events(n: int, n_mints: int, seed: int) -> np.ndarray:
+    from memelab.datasets.schemas import EVENT_DTYPE
+
+    ev = np.zeros(n, dtype=EVENT_DTYPE)
+    cols = [
+        np.empty(n, dt) for dt in (np.int64, np.int32, np.int32, np.int8, "f8", "f8", "f8", "f8")
+    ]
+    _market_nb(n, n_mints, seed, *cols)
+    for name, col in zip(
+        ("ts", "mint", "trader", "side", "sol", "tokens", "vsol", "vtok"), cols, strict=True
+    ):
+        ev[name] = col
+    ev["price"] = ev["vsol"] / ev["vtok"]
+    ev["fee"] = np.nan
+    ev["slot"] = (ev["ts"] - T0) // 400_000_000
+    return ev
+
+
+def write_lake(root: Path, ev: np.ndarray, n_mints: int) -> None:
+    """The events as a lake (swaps partitioned by day), written straight to Parquet in the lake
+    layout with a dictionary and manifest, so the read path is exactly ``Lake.iter_events``."""
+    import pyarrow as pa
+    from memelab.datasets.lake import Lake, ts_to_date
+
+    lake = Lake(root)
+    mints = pa.array([f"BenchMint{m:034d}" for m in range(n_mints)])
+    lake._write_dict("mints", mints)
+    lake._write_dict("wallets", pa.array([f"BenchWallet{w:032d}" for w in range(100_000)]))
+    dates = ts_to_date(ev["ts"])
+    bounds = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1], True])
+    manifest = lake._load_or_new_manifest("swaps", "bench/engine.py")
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        part = ev[a:b]
+        n = len(part)
+        idx = np.arange(a, b)
+        table = pa.table(
+            {
+                "ts": part["ts"],
+                "slot": part["slot"],
+                "signature": pa.array(np.char.add("sig", idx.astype(str))),
+                "ix_index": np.zeros(n, np.int32),
+                "mint": mints.take(pa.array(part["mint"])),
+                "mint_id": part["mint"],
+                "venue": pa.array(["pumpfun"] * n),
+                "trader": pa.array(np.char.add("w", part["trader"].astype(str))),
+                "trader_id": part["trader"],
+                "side": part["side"],
+                "sol_amount": part["sol"],
+                "token_amount": part["tokens"],
+                "price": part["price"],
+                "virtual_sol_reserves": part["vsol"],
+                "virtual_token_reserves": part["vtok"],
+                "fee": pa.nulls(n, pa.float64()),
+            }
+        )
+        table = lake._conform("swaps", table, lake_schema(), assign_ids=False)
+        rel = lake._write_part("swaps", str(dates[a]), table)
+        manifest["files"][rel] = {
+            "rows": n,
+            "bytes": (root / rel).stat().st_size,
+            "sha256": "bench",
+        }
+    manifest["time_range"] = [int(ev["ts"][0]), int(ev["ts"][-1])]
+    manifest["sources"] = ["bench/engine.py"]
+    lake._save_manifest("swaps", manifest)
+
+
+def lake_schema():
+    from memelab.datasets.schemas import SWAPS_SCHEMA
+
+    return SWAPS_SCHEMA
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--mints", type=int, default=2_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--lake", type=Path, default=Path("/tmp/memelab_bench_lake"))
+    ap.add_argument("--skip-parquet", action="store_true")
+    args = ap.parse_args()
+    machine = f"{platform.machine()} {os.cpu_count()} cpu"
+
+    from memelab.engine import EngineConfig
+    from memelab.engine.replay import run_replay
+
+    config = EngineConfig(sizing="kelly", max_open_positions=10)
+    workload = (
+        f"momentum + fill model (latency, slippage, fees) + risk (kelly) over {args.events:,} "
+        f"swaps, {args.mints} mints"
+    )
+    t = time.perf_counter()
+    small = make_events(20_000, 50, args.seed)
+    gen_small = time.perf_counter() - t
+    t = time.perf_counter()
+    run_replay(small, "momentum", config=config)
+    cold = time.perf_counter() - t
+    print(json.dumps({"workload": "jit_cold_start: first replay in a fresh process (20k events)",
+                      "seconds": round(cold, 3), "generator_compile_s": round(gen_small, 3),
+                      "machine": machine}), flush=True)  # fmt: skip
+
+    ev = make_events(args.events, args.mints, args.seed)
+    t = time.perf_counter()
+    _, out = run_replay(ev, "momentum", config=config)
+    secs = time.perf_counter() - t
+    print(json.dumps({"workload": workload, "events": len(ev), "seconds": round(secs, 3),
+                      "events_per_sec": round(len(ev) / secs), "peak_rss_mb": round(peak_rss_mb()),
+                      "in_memory": True, "trades": len(out.trades), "fills": len(out.fills),
+                      "machine": machine}), flush=True)  # fmt: skip
+    if args.skip_parquet:
+        return
+    from memelab.datasets.lake import Lake
+
+    lake = Lake(args.lake)
+    if lake.event_count() != len(ev):
+        import shutil
+
+        shutil.rmtree(args.lake, ignore_errors=True)
+        write_lake(args.lake, ev, args.mints)
+    del ev, out
+    t = time.perf_counter()
+    _, out = run_replay(lake, "momentum", config=config)
+    secs = time.perf_counter() - t
+    n = lake.event_count()
+    print(json.dumps({"workload": workload + f", from Parquet ({len(lake.partitions('swaps'))} "
+                      "partitions)", "events": n, "seconds": round(secs, 3),
+                      "events_per_sec": round(n / secs), "peak_rss_mb": round(peak_rss_mb()),
+                      "in_memory": False, "trades": len(out.trades), "machine": machine}),
+          flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
