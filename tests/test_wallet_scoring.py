@@ -183,3 +183,18 @@ def test_summary_counts_only_resolved_labels_and_marks_top_wallets_at_the_fdr():
     w5 = out.set_index("wallet_id").loc[5]
     assert (w5.buys, w5.resolved) == (1, 0) and w5.score == pytest.approx(3 / 8)
     assert out.loc[out.top, "wallet_id"].tolist() == [0]
+
+
+def test_engine_lookahead_perturbation_leaves_scores_before_the_cut_unchanged():
+    from _wallet_events import alpha_market
+    from memelab.engine.lookahead import perturb_after
+
+    ev = alpha_market(seed=4, n_mints=10)
+    cut = int(ev["ts"][len(ev) // 2])
+    a = WalletScorer(10, 60).update(ev)
+    b = WalletScorer(10, 60).update(perturb_after(ev, cut, seed=1))
+    a_before = a[ev["ts"][a.event.to_numpy()] <= cut].reset_index(drop=True)
+    b_before = b[ev["ts"][b.event.to_numpy()] <= cut].reset_index(drop=True)
+    assert (a_before.n_outcomes >= 3).sum() > 10
+    assert a_before.equals(b_before)
+    assert len(a) != len(b) or not a.equals(b)  # the perturbation does reach later buys
