@@ -26,12 +26,15 @@ def score(
     horizon_s: float = typer.Option(900.0, "--horizon-s", help="... within this many seconds."),
     vwap_n: int = typer.Option(20, "--vwap-n", help="VWAP over the last N trades of the mint."),
     cobuy_window_s: float = typer.Option(10.0, "--cobuy-window-s", help="Co-buy time bucket."),
+    audit_per_tier: int = typer.Option(10, "--audit-per-tier", help="Audit sample per tier."),
+    seed: int = typer.Option(0, help="Seed of the audit sample."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Label every buy causally and score every wallet over all resolved buys in the range.
 
     Writes wallet_scores.parquet (wallet, buys, wins, score, low/high, q-value, tier, cluster),
-    wallet_labels.parquet, clusters.parquet, summary.json and report.html.
+    wallet_labels.parquet, clusters.parquet, audit.parquet (stratified audit: promote > 55%,
+    demote < 30% on each sampled wallet's last 10 resolved buys), summary.json and report.html.
     """
     from memelab.datasets.lake import parse_time
     from memelab.research.labels import LabelParams
@@ -48,7 +51,7 @@ def score(
         params = LabelParams(tp=tp, sl=sl, horizon_s=horizon_s, vwap_n=vwap_n)
         summary = score_lake(
             lake, out, parse_time(start), parse_time(end), params, prior_arg, fdr, threshold,
-            cobuy_window_s,
+            cobuy_window_s, audit_per_tier=audit_per_tier, seed=seed,
         )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
@@ -63,7 +66,8 @@ def score(
     )
     typer.echo(
         f"top wallets at FDR {summary['fdr']}: {summary['top_wallets']:,}; tiers {summary['tiers']}; "
-        f"sybil clusters {summary['clusters']:,} ({summary['clustered_wallets']:,} wallets)"
+        f"sybil clusters {summary['clusters']:,} ({summary['clustered_wallets']:,} wallets); "
+        f"audit {summary['audit']}"
     )
     typer.echo(f"wrote {out / 'wallet_scores.parquet'} and {out / 'report.html'}")
 

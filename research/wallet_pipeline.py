@@ -23,6 +23,7 @@ from memelab.research.scoring import summarize_wallets
 from memelab.research.wallet_graph import (
     BuyerSets,
     CoBuy,
+    audit_wallets,
     buyer_sets_from_lake,
     cobuy_similarity,
     load_kam1cadzee,
@@ -66,9 +67,12 @@ def score_lake(
     cobuy_window_s: float = 10.0,
     sybil_threshold: float = 0.7,
     min_common: int = 3,
+    audit_per_tier: int = 10,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Write ``wallet_scores.parquet``, ``wallet_labels.parquet``, ``clusters.parquet``,
-    ``summary.json`` and ``report.html`` into ``out``; returns the summary figures."""
+    ``audit.parquet`` (stratified audit of ``audit_per_tier`` wallets per tier on their last 10
+    resolved buys), ``summary.json`` and ``report.html`` into ``out``; returns the summary."""
     t0 = time.perf_counter()
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     lake.require()
@@ -89,6 +93,9 @@ def score_lake(
     )
     keep = cl["keep"].reindex(scores["wallet_id"]).to_numpy(dtype=object)
     scores["sybil_keep"] = np.where(pd.isna(keep), True, keep).astype(bool)
+    audit = audit_wallets(scores, labels, per_tier=audit_per_tier, seed=seed)
+    add_addresses(lake, audit)
+    audit.to_parquet(out / "audit.parquet", index=False)
     add_addresses(lake, scores)
     scores = scores[SCORE_COLUMNS]
     scores.to_parquet(out / "wallet_scores.parquet", index=False)
@@ -112,6 +119,7 @@ def score_lake(
         "tiers": {k: int(v) for k, v in scores["tier"].value_counts().items()},
         "clusters": int(clusters["cluster"].nunique()),
         "clustered_wallets": int(len(clusters)),
+        "audit": {k: int(v) for k, v in audit["action"].value_counts().items()},
         "seconds": round(time.perf_counter() - t0, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }

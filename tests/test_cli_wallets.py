@@ -38,6 +38,9 @@ def test_score_writes_one_row_per_wallet_with_posterior_columns(lake, tmp_path):
     # The planted alpha wallets (ids 0-4) lead the ranking.
     best = scores.sort_values("score", ascending=False).wallet.head(5)
     assert set(best) == {base58_name("Wa", i) for i in range(5)}
+    audit = pd.read_parquet(tmp_path / "audit.parquet")
+    assert set(audit.tier_before) <= {"top", "mid", "low"} and audit.wallet.notna().all()
+    assert sum(summary["audit"].values()) == len(audit) > 0
     html = (tmp_path / "report.html").read_text()
     assert "Score distribution" in html and "plotly" in html.lower()
 
