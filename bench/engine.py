@@ -32,60 +32,55 @@ def peak_rss_mb() -> float:
 
 
 @njit(cache=True)
-def _market_nb(n, n_mints, seed, ts, mint, trader, side, sol, tokens, vsol, vtok):
+def _market_nb(ev, n_mints, seed):
     """A seeded multi-mint pump.fun market: CPMM reserves, buy bias drifting per mint."""
     np.random.seed(seed)
     vs = np.full(n_mints, 30.0)
     vt = np.full(n_mints, 1.073e9)
     bias = np.random.uniform(0.4, 0.7, n_mints)
     t = T0
-    for i in range(n):
+    for i in range(ev.shape[0]):
         t += 1 + np.random.randint(0, 40_000_000)  # ~50 events/s across the market
         m = np.random.randint(0, n_mints)
         if np.random.random() < 0.002:
             bias[m] = np.random.uniform(0.35, 0.8)
         amount = np.random.exponential(0.6)
+        e = ev[i]
         if np.random.random() < bias[m]:
             x = amount * 0.99
             out = vt[m] * x / (vs[m] + x)
             vs[m] += x
             vt[m] -= out
-            side[i] = 1
-            sol[i] = amount
-            tokens[i] = out
+            e["side"] = 1
+            e["sol"] = amount
+            e["tokens"] = out
         else:
             q = min(vt[m] * amount / vs[m], vt[m] * 0.1)
             gross = vs[m] * q / (vt[m] + q)
             vs[m] -= gross
             vt[m] += q
-            side[i] = -1
-            sol[i] = gross * 0.99
-            tokens[i] = q
+            e["side"] = -1
+            e["sol"] = gross * 0.99
+            e["tokens"] = q
         if vs[m] < 5.0 or vs[m] > 500.0:  # relaunch a mint that died or ran away
             vs[m] = 30.0
             vt[m] = 1.073e9
-        ts[i] = t
-        mint[i] = m
-        trader[i] = np.random.randint(0, 100_000)
-        vsol[i] = vs[m]
-        vtok[i] = vt[m]
+        e["ts"] = t
+        e["slot"] = (t - T0) // 400_000_000
+        e["mint"] = m
+        e["trader"] = np.random.randint(0, 100_000)
+        e["venue"] = 0
+        e["vsol"] = vs[m]
+        e["vtok"] = vt[m]
+        e["price"] = vs[m] / vt[m]
+        e["fee"] = np.nan
 
 
 def make_events(n: int, n_mints: int, seed: int) -> np.ndarray:
     from memelab.datasets.schemas import EVENT_DTYPE
 
     ev = np.zeros(n, dtype=EVENT_DTYPE)
-    cols = [
-        np.empty(n, dt) for dt in (np.int64, np.int32, np.int32, np.int8, "f8", "f8", "f8", "f8")
-    ]
-    _market_nb(n, n_mints, seed, *cols)
-    for name, col in zip(
-        ("ts", "mint", "trader", "side", "sol", "tokens", "vsol", "vtok"), cols, strict=True
-    ):
-        ev[name] = col
-    ev["price"] = ev["vsol"] / ev["vtok"]
-    ev["fee"] = np.nan
-    ev["slot"] = (ev["ts"] - T0) // 400_000_000
+    _market_nb(ev, n_mints, seed)
     return ev
 
 
@@ -93,12 +88,14 @@ def write_lake(root: Path, ev: np.ndarray, n_mints: int) -> None:
     """The events as a lake (swaps partitioned by day), written straight to Parquet in the lake
     layout with a dictionary and manifest, so the read path is exactly ``Lake.iter_events``."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     from memelab.datasets.lake import Lake, ts_to_date
 
     lake = Lake(root)
     mints = pa.array([f"BenchMint{m:034d}" for m in range(n_mints)])
     lake._write_dict("mints", mints)
-    lake._write_dict("wallets", pa.array([f"BenchWallet{w:032d}" for w in range(100_000)]))
+    wallets = pa.array([f"BenchWallet{w:032d}" for w in range(100_000)])
+    lake._write_dict("wallets", wallets)
     dates = ts_to_date(ev["ts"])
     bounds = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1], True])
     manifest = lake._load_or_new_manifest("swaps", "bench/engine.py")
@@ -106,16 +103,19 @@ def write_lake(root: Path, ev: np.ndarray, n_mints: int) -> None:
         part = ev[a:b]
         n = len(part)
         idx = np.arange(a, b)
+        sig = pc.binary_join_element_wise("sig", pc.cast(pa.array(idx), pa.string()), "")
         table = pa.table(
             {
                 "ts": part["ts"],
                 "slot": part["slot"],
-                "signature": pa.array(np.char.add("sig", idx.astype(str))),
+                "signature": sig,
                 "ix_index": np.zeros(n, np.int32),
                 "mint": mints.take(pa.array(part["mint"])),
                 "mint_id": part["mint"],
-                "venue": pa.array(["pumpfun"] * n),
-                "trader": pa.array(np.char.add("w", part["trader"].astype(str))),
+                "venue": pa.DictionaryArray.from_arrays(np.zeros(n, np.int8), ["pumpfun"]).cast(
+                    pa.string()
+                ),
+                "trader": wallets.take(pa.array(part["trader"])),
                 "trader_id": part["trader"],
                 "side": part["side"],
                 "sol_amount": part["sol"],
