@@ -33,7 +33,9 @@ def sprt(
         help="Two-arm H1 effect; default p1 - p0 for win, 0.01 SOL per trade for pnl.",
     ),
     min_n: int = typer.Option(30, "--min-n", help="Two-arm: no decision before this many units."),
-    sims: int = typer.Option(20_000, "--sims", help="Simulated tests per OC/ASN curve point."),
+    sims: int = typer.Option(
+        20_000, "--sims", help="Simulated tests per OC/ASN point (fewer for very long designs)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of every simulation (reproducible)."),
     out: Path | None = typer.Option(None, "--out", help="Write sprt.json and report.html here."),
     as_json: bool = typer.Option(False, "--json", help="Print {decision, n, llr, ...} as JSON."),

@@ -301,8 +301,7 @@ class BernoulliSPRT:
     ) -> Estimate:
         """Median-unbiased win rate and CI by the stopping-time ordering (Monte Carlo).
 
-        The design simulated is the one run: this SPRT, truncated at the number of outcomes
-        available. With common random numbers each simulated outcome is monotone in the true
+        The design simulated is the one run: this SPRT on Bernoulli(p) outcomes. With common random numbers each simulated outcome is monotone in the true
         win rate, so P_p(outcome >= observed) is a non-decreasing step function, solved by
         bisection. Before any decision there is no stopping bias: the fixed-sample proportion
         with a Wilson interval is returned instead.
@@ -317,7 +316,10 @@ class BernoulliSPRT:
             return Estimate(naive, lo, hi, level, naive, "fixed_sample_wilson",
                             notes=["test has not stopped: no sequential-stopping bias to remove"])  # fmt: skip
         code = DECISION_CODES[st.decision]
-        max_n = x.size
+        # Simulating past the observed stop cannot change any comparison with the observed
+        # outcome (a later H1 stop ranks below it, anything after an H0 stop above it), so the
+        # simulated tests are truncated there: exact, and bounded work.
+        max_n = st.n
 
         def fractions(p: float) -> tuple[float, float]:
             d, used, llr = nb.simulate_bernoulli_nb(

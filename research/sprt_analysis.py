@@ -20,6 +20,14 @@ from memelab.research.sprt_twoarm import Pairing, TwoArmSPRT, pair_by_signal, pa
 
 Progress = Callable[[Iterable], Iterable]
 
+# Work bounds of the OC/ASN simulations: a design far too fine for its data (ASN of 1e5 units)
+# must not take hours. Curves are truncated at CURVE_MAX_N or 10x the data at hand (the share
+# truncated is reported), and the number of simulated tests per point shrinks, not below
+# MIN_SEQ, so that the whole grid stays within STEP_BUDGET simulated outcomes.
+CURVE_MAX_N = 100_000
+STEP_BUDGET = 150_000_000
+MIN_SEQ = 200
+
 
 def _identity(items: Iterable, **_: Any) -> Iterable:
     return items
@@ -39,9 +47,10 @@ def analyse_outcomes(
     x = coerce_outcomes(outcomes)
     state = test.update(x)
     grid = test.default_grid()
-    mc = _concat_curves([test.monte_carlo([p], n_seq, seed) for p in progress(grid)])
     wald = test.wald_oc_asn(grid)
-    at = test.monte_carlo([test.p0, test.p1], n_seq, seed)
+    n_seq, max_n = simulation_size(wald.asn, n_seq, x.size)
+    mc = _concat_curves([test.monte_carlo([p], n_seq, seed, max_n) for p in progress(grid)])
+    at = test.monte_carlo([test.p0, test.p1], n_seq, seed, max_n)
     record = {
         "kind": "one_arm",
         "source": source,
@@ -119,15 +128,14 @@ def analyse_pairing(
     }
     sd = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
     if sd > 0:
+        wald = test.wald_oc_asn(grid, sd)
+        n_seq, max_n = simulation_size(wald.asn, n_seq, x.size, test.min_n)
         mc = _concat_curves(
-            [test.monte_carlo_bootstrap([d], x, n_seq, seed) for d in progress(grid)]
+            [test.monte_carlo_bootstrap([d], x, n_seq, seed, max_n) for d in progress(grid)]
         )
-        at = test.monte_carlo_bootstrap([test.delta0, test.delta1], x, n_seq, seed)
+        at = test.monte_carlo_bootstrap([test.delta0, test.delta1], x, n_seq, seed, max_n)
         wald_at = test.wald_oc_asn([test.delta0, test.delta1], sd)
-        record["curves"] = {
-            "monte_carlo": mc.to_dict(),
-            "wald": test.wald_oc_asn(grid, sd).to_dict(),
-        }
+        record["curves"] = {"monte_carlo": mc.to_dict(), "wald": wald.to_dict()}
         record["design"] = _design_summary(at, test.alpha, test.beta, wald_at)
         record["estimate"] = test.estimate(x, n_seq=estimate_n_seq, seed=seed).to_dict()
     else:
@@ -135,6 +143,16 @@ def analyse_pairing(
             "fewer than 2 units or no variation in the scores: no curves and no estimate"
         )
     return record
+
+
+def simulation_size(
+    wald_asn: np.ndarray, n_seq: int, n_data: int, min_n: int = 0
+) -> tuple[int, int]:
+    """(tests per grid point, truncation) for OC/ASN curves within the work bounds above."""
+    max_n = int(min(CURVE_MAX_N, max(10_000, 10 * n_data)))
+    asn = np.nan_to_num(np.asarray(wald_asn, dtype=float), nan=max_n, posinf=max_n)
+    expected = np.minimum(max_n, 1.5 * np.abs(asn) + min_n + 1).sum()
+    return int(min(n_seq, max(MIN_SEQ, STEP_BUDGET // expected))), max_n
 
 
 def _overshoot(decision: str, llr: float, upper: float, lower: float) -> float | None:
@@ -158,6 +176,9 @@ def _design_summary(at: Curves, alpha: float, beta: float, wald: Curves) -> dict
         "asn_h1_mc": float(at.asn[1]),
         "asn_h0_wald": float(wald.asn[0]),
         "asn_h1_wald": float(wald.asn[1]),
+        "truncated_h0_mc": float(at.p_continue[0]),
+        "truncated_h1_mc": float(at.p_continue[1]),
+        "max_n": at.max_n,
         "n_seq": at.n_seq,
     }
 

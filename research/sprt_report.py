@@ -136,6 +136,15 @@ def _summary_rows(record: dict) -> list[tuple[str, str]]:
                 f"{d['n_seq']} simulated tests per point",
             )
         )
+        if d.get("truncated_h0_mc") or d.get("truncated_h1_mc"):
+            rows.append(
+                (
+                    "no decision within the simulation horizon",
+                    f"{_fmt(d['truncated_h0_mc'])} under H0, {_fmt(d['truncated_h1_mc'])} under "
+                    f"H1 (simulated tests stop at {d['max_n']} units): the design needs far more "
+                    "data than this; consider a larger effect or looser error rates",
+                )
+            )
         rows.append(
             (
                 "ASN under H0 / H1",

@@ -210,7 +210,10 @@ class TwoArmSPRT:
                             notes=["test has not stopped: no sequential-stopping bias to remove"])  # fmt: skip
         pool = x - x.mean()
         code = DECISION_CODES[st.decision]
-        max_n = x.size
+        # Simulating past the observed stop cannot change any comparison with the observed
+        # outcome (a later H1 stop ranks below it, anything after an H0 stop above it), so the
+        # simulated tests are truncated there: exact, and bounded work.
+        max_n = st.n
 
         def fractions(delta: float) -> tuple[float, float]:
             d, used, _, mean = self.simulate(nb.MODEL_BOOTSTRAP, [delta], pool, n_seq, seed, max_n)

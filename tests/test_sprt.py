@@ -172,3 +172,15 @@ def test_estimate_before_any_decision_is_the_plain_proportion_with_wilson_interv
     assert est.method == "fixed_sample_wilson"
     assert est.point == est.naive == pytest.approx(0.4)
     assert 0.0 < est.lo < 0.4 < est.hi < 1.0
+
+
+def test_curve_simulations_shrink_for_designs_far_too_fine_for_their_data():
+    from memelab.research.sprt_analysis import simulation_size
+
+    # the default design (ASN ~ 100-170) gets every requested test
+    assert simulation_size(np.full(27, 170.0), 20_000, 50) == (20_000, 10_000)
+    # an ASN of a million units: truncated at 10x the data (>= 10,000), fewer tests per point
+    n_seq, max_n = simulation_size(np.full(27, 1e6), 20_000, 2_000, 30)
+    assert max_n == 20_000
+    assert n_seq == 150_000_000 // (27 * 20_000)
+    assert simulation_size(np.full(27, np.inf), 20_000, 10**7)[1] == 100_000
