@@ -71,7 +71,7 @@ def sprt(
 
     try:
         if two_arm:
-            d1 = delta1 if delta1 is not None else (p1 - p0 if metric == "win" else 0.01)
+            d1 = delta1 if delta1 is not None else (round(p1 - p0, 12) if metric == "win" else 0.01)
             test = TwoArmSPRT(delta0=delta0, delta1=d1, alpha=alpha, beta=beta, min_n=min_n)
             record = analyse_runs(
                 load_trades(control), load_trades(treatment), metric, paired, test,

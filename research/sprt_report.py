@@ -106,7 +106,7 @@ def _summary_rows(record: dict) -> list[tuple[str, str]]:
     p = record["params"]
     rows = [("decision", f"<b>{_fmt(record['decision'])}</b>")]
     rows.append(("samples used / available", f"{record['n']} / {record['n_total']}"))
-    rows.append(("LLR at decision", _fmt(record["llr"])))
+    rows.append(("LLR at decision (or last)", _fmt(record["llr"])))
     b = record["boundaries"]
     rows.append(("boundaries A / B", f"{_fmt(b['upper'])} / {_fmt(b['lower'])}"))
     rows.append(("overshoot past the boundary", _fmt(record.get("overshoot"))))
