@@ -223,12 +223,14 @@ def load_outcomes(path: str | Path) -> np.ndarray:
         raise SPRTError(f"{path}: cannot read: {exc}") from None
     if "win" not in df.columns:
         raise SPRTError(f"{path}: no column 'win' (columns: {list(df.columns)})")
-    if "exit_ts" in df.columns:
-        df = df.sort_values("exit_ts", kind="stable")
     col = df["win"]
     if col.dtype == object or str(col.dtype).startswith("str"):
         col = col.astype(str).str.strip().str.lower().map(_TEXT_WINS).astype("float64")
-    return coerce_outcomes(col.to_numpy(dtype=np.float64, na_value=np.nan), f"{path}: win row")
+    # validated in file order, so an error names the file's data row (0-based)
+    wins = coerce_outcomes(col.to_numpy(dtype=np.float64, na_value=np.nan), f"{path}: win row")
+    if "exit_ts" in df.columns:
+        wins = wins[np.argsort(df["exit_ts"].to_numpy(), kind="stable")]
+    return wins
 
 
 _TEXT_WINS = {"1": 1.0, "0": 0.0, "true": 1.0, "false": 0.0, "1.0": 1.0, "0.0": 0.0}

@@ -86,6 +86,11 @@ def test_bad_outcome_row_fails_with_file_and_row(tmp_path):
     res = invoke("--outcomes", str(csv), "--json")
     assert res.exit_code == 2
     assert "bad.csv" in res.output and "[2]" in res.output
+    pq = tmp_path / "t.parquet"
+    pd.DataFrame({"win": pd.array([True, None, False], dtype="boolean"),
+                  "exit_ts": [30, 20, 10]}).to_parquet(pq)  # fmt: skip
+    res = invoke("--outcomes", str(pq))
+    assert res.exit_code == 2 and "t.parquet" in res.output and "[1]" in res.output  # file row
     missing = invoke("--outcomes", str(tmp_path / "nope.csv"))
     assert missing.exit_code == 2 and "no such file" in missing.output
 
