@@ -76,6 +76,9 @@ def backtest(
     seed: int = typer.Option(
         0, "--seed", help="Recorded in run.json (the replay itself is deterministic)."
     ),
+    event_cache: bool = typer.Option(
+        False, "--event-cache", help="Keep decoded partitions under LAKE/_cache (faster re-runs)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
 ) -> None:
     """Backtest a strategy over a lake and print its headline metrics.
@@ -93,7 +96,7 @@ def backtest(
     n_parts = len(store._dates_in_window("swaps", lo, hi))
     try:
         result = run_backtest(
-            store, strategy, params, config, lo, hi, seed=seed,
+            store, strategy, params, config, lo, hi, seed=seed, event_cache=event_cache,
             progress=lambda it: progress(it, total=n_parts, desc="replay", unit="day"),
         )  # fmt: skip
     except ValueError as exc:

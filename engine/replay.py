@@ -243,8 +243,13 @@ def run_replay(
     honeypot: np.ndarray | None = None,
     chunks: Iterable[np.ndarray] | None = None,
     progress: Any = None,
+    event_cache: bool = False,
 ) -> tuple[Replay, ReplayOutput]:
-    """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records."""
+    """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records.
+
+    ``event_cache`` replays a lake through ``engine.event_cache`` (decoded partitions kept as
+    memory-mapped ``.npy`` under ``<lake>/_cache``): much faster from the second run on.
+    """
     from memelab.strategies import get_strategy
 
     module = get_strategy(strategy) if isinstance(strategy, str) else strategy
@@ -270,7 +275,14 @@ def run_replay(
         ctx = _context_from_lake(lake, start)
         hp = _lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
         replay = Replay(module, params, config, ctx, honeypot=hp)
-        it = chunks if chunks is not None else lake.iter_events(start, end)
+        if chunks is not None:
+            it = chunks
+        elif event_cache:
+            from memelab.engine.event_cache import iter_cached_events
+
+            it = iter_cached_events(lake, start, end)
+        else:
+            it = lake.iter_events(start, end)
         if progress is not None:
             it = progress(it)
         for chunk in it:

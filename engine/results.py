@@ -192,8 +192,8 @@ class BacktestResult:
             "sharpe": mean / sd * math.sqrt(per_year) if sd > 0 else 0.0,
             "sortino": mean / dsd * math.sqrt(per_year) if dsd > 0 else 0.0,
             "max_drawdown": dd,
-            "var_95": float(-np.quantile(period_ret, 0.05)) if len(period_ret) else 0.0,
-            "var_95_trade": float(-np.quantile(trade_ret, 0.05)) if n else 0.0,
+            "var_95": float(-np.quantile(period_ret, 0.05)) + 0.0 if len(period_ret) else 0.0,
+            "var_95_trade": float(-np.quantile(trade_ret, 0.05)) + 0.0 if n else 0.0,
             "exposure": float(self.raw.iacct[I_EXPOSURE_NS] / span),
             "max_consecutive_wins": max_w,
             "max_consecutive_losses": max_l,
@@ -273,8 +273,11 @@ class BacktestResult:
             "params": self.params,
             "config": self.config.to_dict(),
             "source": self.source,
+            "lake": self.source if self.mint_names is not None else None,
             "start": self.start,
             "end": self.end,
+            "time_range": [self.metrics["first_ts"], self.metrics["last_ts"]],
+            "events": self.metrics["events"],
             "seed": self.seed,
         }
 
@@ -337,11 +340,13 @@ def backtest(
     honeypot: np.ndarray | None = None,
     seed: int = 0,
     progress: Any = None,
+    event_cache: bool = False,
 ) -> BacktestResult:
     """Backtest ``strategy`` over a lake (path or ``Lake``) or an ``EVENT_DTYPE`` array.
 
     ``start``/``end`` bound the replay to ``[start, end)`` (ISO dates or epoch); ``params``
     override the strategy's DEFAULTS; ``config`` an :class:`EngineConfig` or a dict of its fields.
+    ``event_cache`` keeps decoded partitions under ``<lake>/_cache`` for faster re-runs.
     """
     from memelab.datasets.lake import Lake, parse_time
     from memelab.strategies import get_strategy
@@ -361,7 +366,15 @@ def backtest(
         lake_or_events = lake
         source = str(lake.root)
     replay, raw = run_replay(
-        lake_or_events, module, params, config, lo, hi, honeypot=honeypot, progress=progress
+        lake_or_events,
+        module,
+        params,
+        config,
+        lo,
+        hi,
+        honeypot=honeypot,
+        progress=progress,
+        event_cache=event_cache,
     )
     if not isinstance(lake_or_events, np.ndarray):
         names = lake_or_events.dictionary("mints").to_numpy(zero_copy_only=False)
