@@ -67,23 +67,28 @@ def label_events(
     p = params or LabelParams()
     if isinstance(chunks, np.ndarray):
         chunks = [chunks]
-    chunks = [c for c in chunks if len(c)]
-    for c in chunks:
-        if c.dtype != EVENT_DTYPE:
-            raise TypeError(f"events must have schemas.EVENT_DTYPE, got {c.dtype}")
-    if capacity is None:
+    if capacity is None:  # size the ring from the data itself (needs the chunks twice)
+        chunks = [c for c in chunks if len(c)]
         ts = np.concatenate([c["ts"] for c in chunks]) if chunks else np.empty(0, np.int64)
         is_buy = np.concatenate([c["side"] > 0 for c in chunks]) if chunks else np.empty(0, bool)
-        capacity = max(1, int(nb.max_buys_within_nb(ts, is_buy, p.horizon_ns)))
+        capacity = pending_capacity(ts, is_buy, p)
     state = nb.new_resolver_state(n_mints, p.vwap_n, capacity)
-    n_buys = sum(int(np.count_nonzero(c["side"] > 0)) for c in chunks)
-    lab_i = np.full((n_buys, 7), -1, dtype=np.int64)
-    lab_f = np.full((n_buys, 3), np.nan, dtype=np.float64)
+    lab_i = np.full((0, 7), -1, dtype=np.int64)
+    lab_f = np.full((0, 3), np.nan, dtype=np.float64)
     n_labels = 0
     first = 0
     for c in chunks:
+        if not len(c):
+            continue
+        if c.dtype != EVENT_DTYPE:
+            raise TypeError(f"events must have schemas.EVENT_DTYPE, got {c.dtype}")
         if np.any(np.diff(c["ts"]) < 0):
             raise ValueError("events are not sorted by ts (labels need time order)")
+        need = n_labels + int(np.count_nonzero(c["side"] > 0))
+        if need > len(lab_i):  # grow geometrically: chunks stream, labels accumulate
+            size = max(need, 2 * len(lab_i))
+            lab_i = np.concatenate([lab_i, np.full((size - len(lab_i), 7), -1, np.int64)])
+            lab_f = np.concatenate([lab_f, np.full((size - len(lab_f), 3), np.nan)])
         n_labels = nb.label_buys_nb(
             c, first, p.horizon_ns, p.tp, p.sl, state, lab_i, lab_f, n_labels
         )
@@ -115,6 +120,13 @@ def label_events(
     return df
 
 
+def pending_capacity(ts: np.ndarray, is_buy: np.ndarray, params: LabelParams) -> int:
+    """Most buys ever pending at once (buys inside any horizon-long window): a ring this size
+    never drops a buy."""
+    buy_ts = np.sort(np.asarray(ts)[np.asarray(is_buy, dtype=bool)])
+    return max(1, int(nb.max_buys_within_nb(buy_ts, np.ones(len(buy_ts), bool), params.horizon_ns)))
+
+
 def label_lake(
     lake: Lake | str,
     start: int | None = None,
@@ -125,9 +137,16 @@ def label_lake(
     """Labels for every buy in a lake's ``[start, end)``; adds full ``wallet`` and ``mint`` strings."""
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     lake.require()
+    p = params or LabelParams()
     mints = lake.dictionary("mints")
-    chunks = list(lake.iter_events(start, end))
-    df = label_events(chunks, n_mints=len(mints), params=params)
+    # Two light columns size the pending ring exactly; the events then stream partition by
+    # partition, so only one partition of events is in memory at a time.
+    light = lake.read("swaps", columns=["ts", "side"], start=start, end=end)
+    capacity = pending_capacity(
+        light.column("ts").to_numpy(), light.column("side").to_numpy() > 0, p
+    )
+    del light
+    df = label_events(lake.iter_events(start, end), len(mints), p, capacity=capacity)
     if with_addresses:
         add_addresses(lake, df)
     return df
