@@ -295,12 +295,15 @@ def run_sweep(
     threads: int | None = None,
     progress: Callable[..., Iterable] | None = None,
     combo_ids: np.ndarray | None = None,
+    tile_events: int = 1 << 22,
 ) -> SweepResult:
     """Replay every combination of ``space`` (default: the strategy's ``SWEEP`` grid) over a lake
     or ``EVENT_DTYPE`` array; one row of metrics per combination.
 
     ``batch_size`` combinations run per kernel call (default: as many as fit ``memory_mb``);
-    ``threads`` caps numba's threads (Dask workers pass their share). ``combo_ids`` labels the
+    ``threads`` caps numba's threads (Dask workers pass their share). Events are fed to the
+    kernel in tiles of ``tile_events`` so that a tile stays in cache while every combination of
+    the batch replays it (the replay resumes exactly across tiles). ``combo_ids`` labels the
     rows (default ``0..K-1``; the distributed driver passes the global ids of its chunk).
     """
     import numba
@@ -345,7 +348,7 @@ def run_sweep(
         for group in _state_groups(mod, ctx, space, idx):
             n_events = _run_batch(
                 mod, src, space[group.idx], group.states, cfg, cfg_arr, venues, config,
-                edges, acc_f, acc_i, rejects_all, exposure, bucket_eq, group.idx,
+                edges, acc_f, acc_i, rejects_all, exposure, bucket_eq, group.idx, tile_events,
             )  # fmt: skip
     table = _metrics_table(mod, space, combo_ids, acc_f, acc_i, rejects_all, exposure, config)
     returns = _bucket_returns(bucket_eq, config.initial_equity)
@@ -394,7 +397,7 @@ def _state_groups(mod: ModuleType, ctx: Any, space: np.ndarray, idx: np.ndarray)
 
 def _run_batch(
     mod, src, params, sstates, cfg, cfg_arr, venues, config, edges,
-    acc_f_all, acc_i_all, rejects_all, exposure_all, bucket_eq_all, idx,
+    acc_f_all, acc_i_all, rejects_all, exposure_all, bucket_eq_all, idx, tile_events,
 ) -> int:  # fmt: skip
     b = len(params)
     n = int(src.ctx.n_mints)
@@ -420,11 +423,13 @@ def _run_batch(
         top = int(chunk["mint"].max()) if len(chunk) else -1
         if top >= n:
             raise SweepError(f"event mint id {top} outside the lake's {n} mints")
-        snb.sweep_chunk_nb(
-            chunk, offset, cfg_arr, venues, src.honeypot, mod.on_event, params, sstates, knobs,
-            market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
-            acc_f, acc_i, edges, bucket_eq,
-        )  # fmt: skip
+        # Tiles small enough to stay in cache while every combination of the batch reads them.
+        for lo in range(0, len(chunk), tile_events):
+            snb.sweep_chunk_nb(
+                chunk[lo : lo + tile_events], offset + lo, cfg_arr, venues, src.honeypot,
+                mod.on_event, params, sstates, knobs, market, mint_slot, slots, acct, iacct,
+                rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq,
+            )  # fmt: skip
         offset += len(chunk)
     snb.sweep_finish_nb(
         cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,

@@ -65,8 +65,11 @@ def test_sweep_metrics_equal_one_at_a_time_backtests_bit_for_bit(noise, sweep_no
         assert row["entries_accepted"] == ref["rejects"][0]
 
 
-def test_sweep_is_independent_of_batch_size_and_deterministic(noise, sweep_noise):
-    again = run_sweep(noise, "momentum", space_for("momentum", GRID), config=CONFIG, batch_size=24)
+def test_sweep_is_independent_of_batch_and_tile_size_and_deterministic(noise, sweep_noise):
+    again = run_sweep(
+        noise, "momentum", space_for("momentum", GRID), config=CONFIG, batch_size=24,
+        tile_events=777,
+    )  # fmt: skip
     assert again.table.equals(sweep_noise.table)
     assert np.array_equal(again.bucket_returns, sweep_noise.bucket_returns)
 
