@@ -28,14 +28,14 @@ class SynthConfig:
     curve_fee: float = 0.01  # pump.fun: 1% of the SOL side
     amm_fee: float = 0.0025  # PumpSwap: 0.25%
     # --- wallet population (fractions of --wallets; the rest are retail)
-    frac_alpha: float = 0.02
-    frac_insider: float = 0.05
+    frac_alpha: float = 0.01
+    frac_insider: float = 0.02
     frac_sniper: float = 0.03
     frac_sybil: float = 0.10
     sybil_cluster_min: int = 3
     sybil_cluster_max: int = 7
     retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
-    frac_fomo: float = 0.0  # share of retail wallets that chase pumps (buy only pumped tokens)
+    frac_fomo: float = 0.3  # share of retail wallets that chase pumps (buy only pumped tokens)
     fomo_trigger: float = 1.5  # a token is "pumped" above this x its launch price
     fomo_share: float = 0.5  # share of a pumped token's retail buys made by pump chasers
     # --- tokens
@@ -45,35 +45,36 @@ class SynthConfig:
     p_rug: float = 0.12
     rug_mean_age_s: float = 900.0
     max_life_s: float = 6 * 3600.0  # no token trades longer than this (bounds day spill-over)
-    # --- retail flow on a token: buy rate = buy_rate0 * exp(quality_gain * q) * exp(-age / tau)
-    buy_rate0: float = 0.004
-    quality_gain: float = 6.5
-    tau0_s: float = 120.0
-    tau_quality_gain: float = 4.0  # tau = tau0 * (1 + tau_quality_gain * q)
-    interest_sigma: float = 0.8  # log-normal token-to-token noise on the buy rate
-    tau_sigma: float = 0.0  # log-normal token-to-token noise on the attention decay time
-    ramp_s: float = 1.0  # attention builds up as 1 - exp(-age / ramp_s) before it decays
-    buy_size_median: float = 0.35
-    buy_size_sigma: float = 1.1
+    # --- retail flow on a token: buy rate = buy_rate0 * exp(quality_gain * q + noise)
+    #     * (1 - exp(-age / ramp_s)) * exp(-age / tau) * momentum
+    buy_rate0: float = 0.035
+    quality_gain: float = 6.0
+    tau0_s: float = 60.0
+    tau_quality_gain: float = 8.0  # tau = tau0 * (1 + tau_quality_gain * q)
+    interest_sigma: float = 0.5  # log-normal token-to-token noise on the buy rate
+    tau_sigma: float = 1.6  # log-normal token-to-token noise on the attention decay time
+    ramp_s: float = 20.0  # attention builds up as 1 - exp(-age / ramp_s) before it decays
+    buy_size_median: float = 0.04
+    buy_size_sigma: float = 1.3
     buy_size_max: float = 40.0
-    hold_mean_s: float = 240.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
-    hold_sigma: float = 0.0  # per-wallet patience ~ log-normal(0, hold_sigma)
-    bag_a: float = 0.5  # per-wallet chance of never selling a buy ~ Beta(bag_a, bag_b)
-    bag_b: float = 2.5
-    bag_hold_mult: float = 20.0  # bag holders sell this many times slower than hold_mean_s
-    bag_lost_p: float = 0.1  # chance that a bag is never sold at all (median over tokens)
-    bag_lost_sigma: float = 1.0  # log-normal token-to-token spread of that chance
-    sell_full_p: float = 0.7  # mean chance that a sell closes the whole position (per wallet:
-    sell_full_conc: float = 4.0  # ~ Beta with this concentration; low = more varied styles)
+    hold_mean_s: float = 1200.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
+    hold_sigma: float = 0.6  # per-wallet patience ~ log-normal(0, hold_sigma)
+    bag_a: float = 0.6  # per-wallet chance that a buy is held as a bag ~ Beta(bag_a, bag_b)
+    bag_b: float = 0.4
+    bag_hold_mult: float = 6.0  # bag holders sell this many times slower than hold_mean_s
+    bag_lost_p: float = 0.07  # chance that a bag is never sold at all (median over tokens)
+    bag_lost_sigma: float = 2.0  # log-normal token-to-token spread of that chance
+    sell_full_p: float = 0.6  # mean chance that a sell closes the whole position (per wallet:
+    sell_full_conc: float = 2.0  # ~ Beta with this concentration; low = more varied styles)
     momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
-    momentum_cap: float = 6.0
+    momentum_cap: float = 2.0
     # --- after graduation (AMM): buy rate continues from its graduation level, decaying
     amm_tau_s: float = 900.0
     amm_buy_scale: float = 0.6
     # --- creators / insiders
-    p_dev_buy: float = 0.8
-    dev_buy_median: float = 1.0
-    dev_buy_sigma: float = 0.8
+    p_dev_buy: float = 0.35
+    dev_buy_median: float = 0.1
+    dev_buy_sigma: float = 1.5
     creator_dump_mean_s: float = 600.0
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
     # bundled launches: insiders buy out the whole curve in seconds (instant graduation)
@@ -83,23 +84,23 @@ class SynthConfig:
     bundle_spread_s: float = 30.0
     bundle_hold_mean_s: float = 300.0
     # --- snipers / bots: buy in the first seconds, flip fast
-    snipers_per_token: float = 1.5
+    snipers_per_token: float = 0.25
     sniper_delay_max_s: float = 3.0
-    sniper_size_median: float = 0.8
+    sniper_size_median: float = 0.2
     sniper_hold_mean_s: float = 45.0
     # --- alpha wallets: buy high-quality tokens early, take profit after the move
-    alpha_quality_min: float = 0.45
-    alpha_follow_p: float = 0.25  # x skill: chance an alpha wallet buys a qualifying token
-    alpha_noise_p: float = 0.004  # chance to buy a non-qualifying token
+    alpha_quality_min: float = 0.35
+    alpha_follow_p: float = 0.45  # x skill: chance an alpha wallet buys a qualifying token
+    alpha_noise_p: float = 0.002  # chance to buy a non-qualifying token
     alpha_delay_min_s: float = 2.0
-    alpha_delay_max_s: float = 25.0
-    alpha_size_median: float = 1.0
+    alpha_delay_max_s: float = 180.0
+    alpha_size_median: float = 0.2
     alpha_hold_mean_s: float = 420.0
     # --- sybil clusters: co-buy the same mints within seconds
-    clusters_per_token: float = 0.8
+    clusters_per_token: float = 1.0
     sybil_member_p: float = 0.85
     sybil_spread_s: float = 5.0
-    sybil_start_mean_s: float = 60.0
+    sybil_start_mean_s: float = 300.0
     max_events_per_token: int = 200_000
 
     def replace(self, **changes: object) -> SynthConfig:
