@@ -152,9 +152,18 @@ def label_lake(
     return df
 
 
-def add_addresses(lake: Lake, df: pd.DataFrame) -> pd.DataFrame:
-    """Add the full base58 ``mint`` / ``wallet`` strings for the id columns present (in place)."""
+def add_addresses(lake: Lake, df: pd.DataFrame, categorical: bool = False) -> pd.DataFrame:
+    """Add the full base58 ``mint`` / ``wallet`` strings for the id columns present (in place).
+
+    ``categorical=True`` stores them as a pandas Categorical over the lake dictionary (codes =
+    the dense ids): one string per address instead of one per row, for tables of millions of buys.
+    """
     for id_col, col, kind in (("mint_id", "mint", "mints"), ("wallet_id", "wallet", "wallets")):
         if id_col in df.columns:
-            df[col] = lake.addresses(kind, df[id_col].to_numpy())
+            ids = df[id_col].to_numpy()
+            if categorical:
+                names = lake.dictionary(kind).to_numpy(zero_copy_only=False)
+                df[col] = pd.Categorical.from_codes(ids.astype(np.int64), categories=names)
+            else:
+                df[col] = lake.addresses(kind, ids)
     return df

@@ -99,7 +99,7 @@ def score_lake(
     add_addresses(lake, scores)
     scores = scores[SCORE_COLUMNS]
     scores.to_parquet(out / "wallet_scores.parquet", index=False)
-    add_addresses(lake, labels)
+    add_addresses(lake, labels, categorical=True)
     labels.to_parquet(out / "wallet_labels.parquet", index=False)
     clusters = clusters.assign(wallet=sets.wallets[clusters["wallet_idx"].to_numpy()])
     clusters.to_parquet(out / "clusters.parquet", index=False)
