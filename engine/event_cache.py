@@ -5,6 +5,7 @@ Decoding Parquet costs far more than replaying it (on a 2-core machine ~3 M rows
 each partition as the exact ``EVENT_DTYPE`` array ``Lake.iter_events`` yields, under
 ``<lake>/_cache/events/date=YYYY-MM-DD.npy``, keyed by the partition's file hashes in the lake
 manifest: any write to a partition invalidates its entry. It is derived data: delete it freely.
+Reads go into one reused buffer (no per-partition allocation).
 """
 
 from __future__ import annotations
@@ -37,16 +38,44 @@ def _paths(lake: Any, date: str) -> tuple[Path, Path]:
     return base / f"date={date}.npy", base / f"date={date}.json"
 
 
-def load_partition(lake: Any, date: str) -> np.ndarray:
-    """The partition's events: from the cache when valid, else decoded and cached (best effort)."""
+def _read_npy_into(path: Path, buffer: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Read an ``EVENT_DTYPE`` .npy into ``buffer`` (grown when too small); (events, buffer).
+
+    Reusing one buffer across partitions avoids faulting in fresh memory for every partition,
+    which on a virtual machine costs more than the read itself.
+    """
+    with open(path, "rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        read_header = (
+            np.lib.format.read_array_header_1_0
+            if version == (1, 0)
+            else np.lib.format.read_array_header_2_0
+        )
+        shape, fortran, dtype = read_header(fh)
+        if dtype != EVENT_DTYPE or fortran or len(shape) != 1:
+            raise ValueError(f"{path}: not a 1-d EVENT_DTYPE array")
+        n = shape[0]
+        if buffer is None or len(buffer) < n:
+            buffer = np.empty(max(n, 1), dtype=EVENT_DTYPE)
+        events = buffer[:n]
+        if fh.readinto(memoryview(events.view(np.uint8))) != events.nbytes:
+            raise ValueError(f"{path}: truncated")
+    return events, buffer
+
+
+def load_partition(
+    lake: Any, date: str, buffer: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(events, buffer): from the cache when valid (read into ``buffer``), else decoded and cached.
+
+    The events may be a view of ``buffer``: valid until the buffer is reused.
+    """
     npy, meta = _paths(lake, date)
     key = partition_key(lake, date)
     if npy.exists() and meta.exists():
         try:
             if json.loads(meta.read_text()).get("key") == key:
-                events = np.load(npy, mmap_mode="c")  # copy-on-write: writable type, no copy
-                if events.dtype == EVENT_DTYPE:
-                    return np.asarray(events)  # a plain ndarray view of the map
+                return _read_npy_into(npy, buffer)
         except (OSError, ValueError):
             pass  # unreadable entry: rebuild it
     lo = parse_time(date)
@@ -60,16 +89,21 @@ def load_partition(lake: Any, date: str) -> np.ndarray:
         meta.write_text(json.dumps({"key": key, "rows": len(events)}))
     except OSError:
         pass  # read-only lake: replay without caching
-    return events
+    return events, buffer
 
 
 def iter_cached_events(
     lake: Any, start: int | None = None, end: int | None = None
 ) -> Iterator[np.ndarray]:
-    """Like ``Lake.iter_events`` (one sorted array per date partition), through the cache."""
+    """Like ``Lake.iter_events`` (one sorted array per date partition), through the cache.
+
+    Each array is valid only until the next one is requested (one buffer is reused): consume it
+    (``Replay.feed``) or copy it.
+    """
     lake.require()
+    buffer = None
     for date in lake._dates_in_window("swaps", start, end):
-        events = load_partition(lake, date)
+        events, buffer = load_partition(lake, date, buffer)
         if start is not None or end is not None:
             ts = events["ts"]
             lo = int(np.searchsorted(ts, start)) if start is not None else 0

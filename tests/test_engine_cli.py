@@ -84,8 +84,11 @@ def test_event_cache_replays_identically_and_is_invalidated_by_new_rows(lake, tm
     store = Lake(copy)
     plain = backtest(store)
     first = backtest(store, event_cache=True)  # builds the cache
-    assert list((copy / CACHE_DIR).glob("date=*.npy"))
-    again = backtest(store, event_cache=True)  # reads it
+    entries = sorted((copy / CACHE_DIR).glob("date=*.npy"))
+    assert entries
+    built = [p.stat().st_mtime_ns for p in entries]
+    again = backtest(store, event_cache=True)  # reads it, without rebuilding
+    assert [p.stat().st_mtime_ns for p in entries] == built
     for res in (first, again):
         assert res.raw.trades.tobytes() == plain.raw.trades.tobytes()
         assert res.raw.fills.tobytes() == plain.raw.fills.tobytes()
@@ -94,5 +97,5 @@ def test_event_cache_replays_identically_and_is_invalidated_by_new_rows(lake, tm
     table = table.set_column(table.column_names.index("signature"), "signature",
                              pa.array(["cache-invalidation-test"]))  # fmt: skip
     store.write("swaps", table, source="test")
-    cached = np.concatenate(list(iter_cached_events(store)))
+    cached = np.concatenate([chunk.copy() for chunk in iter_cached_events(store)])
     assert len(cached) == len(store.load_events()) == plain.metrics["events"] + 1
