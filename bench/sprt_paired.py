@@ -2,8 +2,10 @@
 
 Control: the momentum strategy with the engine's default position cap (10 SOL).
 Treatment (the planted better variant): the same strategy, params and signals, with positions
-capped at 1 SOL. The fill model's price impact grows with size, so the same signals fill better:
-a better variant by construction, with no change to what the strategy sees.
+capped at 1 SOL. The fill model's price impact grows with size, so the same signals fill better
+and win more often: a better variant by construction, with no change to what the strategy sees.
+Its P&L in SOL is on a smaller scale too, so the pnl effect mixes better fills with less capital
+at risk and its sign depends on the lake; the paired-vs-unpaired comparison holds either way.
 
 Both runs are saved as backtest output directories and read back through ``load_trades`` (the
 path ``memelab sprt --control --treatment`` takes). For each metric (win, pnl) the script prints
@@ -56,6 +58,7 @@ def run_experiment(
         runs[name] = load_trades(work / name)
     t_backtest = time.perf_counter() - t0
     out = {
+        "code_version": _git_head(),
         "workload": {
             "lake": str(lake_path),
             "events": int(lake.event_count()),
@@ -99,6 +102,17 @@ def run_experiment(
         "sprt_analysis": round(time.perf_counter() - t1, 2),
     }
     return out
+
+
+def _git_head() -> str | None:
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent, check=True)  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.stdout.strip()
 
 
 def main() -> None:

