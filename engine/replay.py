@@ -26,6 +26,19 @@ from memelab.engine.replay_nb import (
     replay_nb,
 )
 from memelab.engine.risk import N_ACCT, N_IACCT, N_KNOBS, N_REJECT
+from numba import njit
+
+
+@njit(cache=True)
+def mint_range_nb(events) -> tuple[int, int]:
+    """(min, max) mint id in one pass: the kernel indexes per-mint arrays without bounds checks."""
+    low = np.iinfo(np.int32).max
+    top = -1
+    for i in range(events.shape[0]):
+        m = events[i]["mint"]
+        low = min(low, m)
+        top = max(top, m)
+    return low, top
 
 
 @dataclass
@@ -153,8 +166,8 @@ class Replay:
             raise TypeError(f"events must have EVENT_DTYPE, got {events.dtype}")
         if len(events) == 0:
             return
-        top = int(events["mint"].max())
-        if top >= len(self.market) or int(events["mint"].min()) < 0:
+        low, top = mint_range_nb(events)
+        if top >= len(self.market) or low < 0:
             raise ValueError(
                 f"event mint id {top} outside the replay's {len(self.market)} mints "
                 "(ReplayContext.n_mints too small)"
