@@ -184,14 +184,14 @@ def gsprt_llr_nb(k: int, mean: float, m2: float, delta0: float, delta1: float) -
     """Brownian-approximation LLR of H1: E[x] = delta1 vs H0: E[x] = delta0 after k scores.
 
     LLR = k (delta1 - delta0) (mean - (delta0 + delta1) / 2) / var, with var the unbiased
-    empirical variance (the ML one, smaller early on, inflates the type I error); 0 while the
-    variance is still 0 (no information on scale yet).
+    empirical variance (the ML one, smaller early on, inflates the type I error), floored at
+    ((delta1 - delta0) / 2)^2: scores are never taken as less noisy than half the effect of
+    interest, so identical scores (all ties, a constant fee saving) give a finite LLR.
     """
     if k < 2:
         return 0.0
-    var = m2 / (k - 1)
-    if var <= 0.0:
-        return 0.0
+    half = 0.5 * (delta1 - delta0)
+    var = max(m2 / (k - 1), half * half)
     return k * (delta1 - delta0) * (mean - 0.5 * (delta0 + delta1)) / var
 
 

@@ -22,13 +22,14 @@ def correlated_pairs(rng, n, p_control, p_treatment, rho):
 
 
 def reference_llr(x, delta0, delta1):
-    """Brownian LLR from cumulative sums (not Welford), unbiased variance."""
+    """Brownian LLR from cumulative sums (not Welford), unbiased variance with its floor."""
     k = np.arange(1, x.size + 1)
     mean = np.cumsum(x) / k
     with np.errstate(invalid="ignore", divide="ignore"):
         var = (np.cumsum(x * x) - k * mean**2) / (k - 1)
-        llr = k * (delta1 - delta0) * (mean - (delta0 + delta1) / 2) / var
-    llr[(k < 2) | (var <= 1e-12)] = 0.0
+    var = np.maximum(var, ((delta1 - delta0) / 2) ** 2)
+    llr = k * (delta1 - delta0) * (mean - (delta0 + delta1) / 2) / var
+    llr[k < 2] = 0.0
     return llr
 
 
@@ -67,6 +68,15 @@ def test_no_difference_with_ties_and_swaps_accepts_h0():
     assert st.decision == "accept_h0"
     assert st.n >= WIN.min_n
     assert st.llr <= WIN.lower
+
+
+def test_identical_scores_decide_at_min_n_instead_of_dividing_by_zero():
+    fee_saving = PNL.update(np.full(100, 0.02))  # the same +0.02 SOL on every pair
+    assert (fee_saving.decision, fee_saving.n) == ("accept_h1", PNL.min_n)
+    # floor ((0.01 - 0) / 2)^2: LLR = 30 * 0.01 * (0.02 - 0.005) / 0.000025
+    assert fee_saving.llr == pytest.approx(30 * 0.01 * 0.015 / 0.000025)
+    all_ties = WIN.update(np.zeros(100))
+    assert (all_ties.decision, all_ties.n) == ("accept_h0", WIN.min_n)
 
 
 def test_update_is_identical_whatever_the_batching():
