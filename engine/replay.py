@@ -112,6 +112,7 @@ class Replay:
         ctx: ReplayContext,
         honeypot: np.ndarray | None = None,
         capacity: int = 4096,
+        first_index: int = 0,
     ):
         self.strategy = strategy
         self.config = config or EngineConfig()
@@ -140,7 +141,7 @@ class Replay:
         self.fills = np.zeros(cap, dtype=records.FILL_DTYPE)
         self.trades = np.zeros(cap, dtype=records.TRADE_DTYPE)
         self.equity = np.zeros(cap, dtype=records.EQUITY_DTYPE)
-        self.offset = 0  # global index of the next event
+        self.offset = first_index  # global index of the next event (signal ids are global)
         self.finished = False
 
     def _grow(self) -> None:
@@ -231,6 +232,30 @@ def _context_from_lake(lake: Any, start: int | None) -> ReplayContext:
     return ReplayContext(n_mints, n_wallets, creator, t0, source=lake)
 
 
+def events_before(lake: Any, start: int | None) -> int:
+    """How many lake events precede ``start`` in replay order (date partition, then ts).
+
+    Replays of different windows of one lake then give the same event the same global index,
+    so a signal keeps its ``signal_id`` across windows (walk-forward folds, paired A/B runs).
+    """
+    if start is None:
+        return 0
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from memelab.datasets.lake import ts_to_date
+
+    first_date = str(ts_to_date(np.array([start]))[0])
+    n = 0
+    for rel, info in lake.manifest("swaps")["files"].items():
+        date = rel.split("date=", 1)[1].split("/", 1)[0]
+        if date < first_date:
+            n += int(info["rows"])
+    for path in lake.files("swaps", first_date):
+        ts = pq.read_table(path, columns=["ts"]).column("ts")
+        n += int(pc.sum(pc.less(ts, start)).as_py() or 0)
+    return n
+
+
 def _lake_honeypots(lake: Any, config: EngineConfig, n_mints: int) -> np.ndarray:
     """Honeypot flags: ground truth when the lake has it, plus ``config.honeypot_mints``."""
     flags = np.zeros(n_mints, dtype=bool)
@@ -278,7 +303,8 @@ def run_replay(
             raise ValueError(
                 "honeypot_mints are addresses: pass honeypot= mint ids for an event array"
             )
-        replay = Replay(module, params, config, ctx, honeypot=honeypot)
+        first = int(np.searchsorted(source["ts"], start)) if start is not None else 0
+        replay = Replay(module, params, config, ctx, honeypot=honeypot, first_index=first)
         replay.feed(np.ascontiguousarray(events))
     else:
         from memelab.datasets.lake import Lake
@@ -287,7 +313,8 @@ def run_replay(
         lake.require()
         ctx = _context_from_lake(lake, start)
         hp = _lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
-        replay = Replay(module, params, config, ctx, honeypot=hp)
+        first = events_before(lake, start)
+        replay = Replay(module, params, config, ctx, honeypot=hp, first_index=first)
         if chunks is not None:
             it = chunks
         elif event_cache:

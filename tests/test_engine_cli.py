@@ -99,3 +99,23 @@ def test_event_cache_replays_identically_and_is_invalidated_by_new_rows(lake, tm
     store.write("swaps", table, source="test")
     cached = np.concatenate([chunk.copy() for chunk in iter_cached_events(store)])
     assert len(cached) == len(store.load_events()) == plain.metrics["events"] + 1
+
+
+def test_signal_ids_are_the_same_in_a_later_window_of_the_same_lake(lake):
+    from memelab.datasets.lake import Lake
+    from memelab.engine import backtest
+
+    params = {"min_return": 0.05, "min_buy_sol": 1.0}
+    store = Lake(lake)
+    whole = backtest(store, params=params)
+    entries = whole.raw.orders[whole.raw.orders["side"] > 0]
+    assert len(entries) >= 4
+    cut = int(entries["ts"][len(entries) // 2])  # a window starting at a mid-run signal
+    later = backtest(store, params=params, start=cut)
+    events = store.load_events()
+    later_entries = later.raw.orders[later.raw.orders["side"] > 0]
+    ids = later_entries["signal_id"]
+    assert len(ids) > 0 and ids.min() > len(events[events["ts"] < cut]) - 1
+    # ids index the whole lake, not the window: they point at the triggering events
+    assert np.array_equal(events["ts"][ids], later_entries["ts"])
+    assert np.array_equal(events["mint"][ids], later_entries["mint"])
