@@ -32,6 +32,7 @@ from memelab.research.sprt import (
     SPRTError,
     bisect_monotone,
     check_error_rates,
+    coerce_outcomes,
     decision_name,
     wald_oc_asn_from_h,
 )
@@ -341,12 +342,13 @@ def metric_values(trades: pd.DataFrame, metric: str, label: str) -> pd.Series:
     col = "win" if metric == "win" else "pnl_sol"
     if col not in trades.columns:
         raise SPRTError(f"{label}: trades have no column {col!r} (columns: {list(trades.columns)})")
-    values = trades[col]
+    try:
+        values = trades[col].to_numpy(dtype=np.float64, na_value=np.nan)
+    except (TypeError, ValueError) as exc:
+        raise SPRTError(f"{label}: column {col!r} is not numeric/boolean: {exc}") from None
     if metric == "win":
-        from memelab.research.sprt import coerce_outcomes
-
-        return pd.Series(coerce_outcomes(values.to_numpy(), f"{label}.win"), index=trades.index)
-    return pd.Series(coerce_scores(values.to_numpy(), f"{label}.pnl_sol"), index=trades.index)
+        return pd.Series(coerce_outcomes(values, f"{label}.win row"), index=trades.index)
+    return pd.Series(coerce_scores(values, f"{label}.pnl_sol row"), index=trades.index)
 
 
 def _resolution_order(df: pd.DataFrame) -> list[str]:
@@ -392,10 +394,12 @@ def pair_in_order(control: pd.DataFrame, treatment: pd.DataFrame, metric: str) -
     unmatched."""
     arms = {}
     for label, df in (("control", control), ("treatment", treatment)):
+        df = df.reset_index(drop=True)
+        values = metric_values(df, metric, label)  # validated in file order: errors name rows
         order = _resolution_order(df)
         d = df.sort_values(order, kind="stable") if order else df
         key = d["signal_id"] if "signal_id" in d.columns else pd.Series(np.arange(len(d)))
-        arms[label] = (key.astype("int64").to_numpy(), metric_values(d, metric, label).to_numpy())
+        arms[label] = (key.astype("int64").to_numpy(), values.loc[d.index].to_numpy())
     m = min(len(arms["control"][0]), len(arms["treatment"][0]))
     units = pd.DataFrame(
         {

@@ -208,3 +208,14 @@ def test_design_asn_draws_the_same_effect_with_and_without_pairing():
     assert unpaired["score_sd"] == pytest.approx(np.sqrt(2) * np.std(shared), rel=0.1)
     assert paired["asn"] < unpaired["asn"] / 4
     assert paired["p_accept_h1"] > 0.75 and unpaired["p_accept_h1"] > 0.75
+
+
+def test_a_missing_outcome_in_a_run_is_an_error_naming_the_arm_and_row():
+    control = trades([1, 2, 3], [1, 0, 0], [0.1, -0.1, -0.1], [10, 20, 30])
+    treatment = control.copy()
+    treatment["win"] = pd.array([True, None, False], dtype="boolean")
+    with pytest.raises(SPRTError, match=r"treatment.win row\[1\]"):
+        pair_by_signal(control, treatment, "win")
+    treatment["pnl_sol"] = [0.1, float("nan"), 0.2]
+    with pytest.raises(SPRTError, match=r"treatment.pnl_sol row\[1\]"):
+        pair_in_order(control, treatment, "pnl")
