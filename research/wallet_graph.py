@@ -188,11 +188,22 @@ class CoBuy:
     degree: np.ndarray  # distinct mints per wallet (all wallets)
 
 
-def cobuy_similarity(sets: BuyerSets, window_s: float | None = None, min_mints: int = 3) -> CoBuy:
+def cobuy_similarity(
+    sets: BuyerSets,
+    window_s: float | None = None,
+    min_mints: int = 3,
+    min_common: int = 1,
+    max_item_buyers: int | None = None,
+    block_rows: int = 4096,
+) -> CoBuy:
     """Jaccard co-buy similarity of every pair of wallets sharing a mint (sparse products).
 
     With ``window_s`` and times, a shared mint counts only when the two first buys fall in the
-    same or adjacent ``window_s`` buckets (always within ``window_s``, never beyond 2x).
+    same or adjacent ``window_s`` buckets (always within ``window_s``, never beyond 2x). Only pairs
+    with >= ``min_common`` shared mints are returned; the product runs in blocks of
+    ``block_rows`` wallets, so memory is bounded by the pairs kept, not by all co-buying pairs.
+    ``max_item_buyers`` drops crowded (mint, bucket) items (a crowd buying one hot token in the
+    same seconds says little about who is a sybil and costs the square of its size).
     """
     n_w = len(sets.wallets)
     w = sets.wallet_idx.astype(np.int64)
@@ -200,26 +211,45 @@ def cobuy_similarity(sets: BuyerSets, window_s: float | None = None, min_mints: 
     degree = np.bincount(w, minlength=n_w).astype(np.int64)
     keep = degree[w] >= min_mints
     w, m = w[keep], m[keep]
-    if window_s is not None and sets.ts is not None:
+    timed = window_s is not None and sets.ts is not None
+    if timed:
         if window_s <= 0:
             raise ValueError(f"window_s must be > 0, got {window_s}")
         bucket = sets.ts[keep] // int(window_s * 1e9)
         item = (m << 32) | (bucket - bucket.min() if len(bucket) else bucket)
-        items, col = np.unique(item, return_inverse=True)
+    else:
+        item = m
+    items, col, counts = np.unique(item, return_inverse=True, return_counts=True)
+    if max_item_buyers is not None:
+        ok = counts[col] <= max_item_buyers
+        w, col, item = w[ok], col[ok], item[ok]
+    ones = np.ones(len(w), np.float32)
+    B = sparse.csr_matrix((ones, (w, col)), shape=(n_w, len(items)))
+    Bt = B.T.tocsr()
+    S = St = None
+    if timed:
         nxt = np.searchsorted(items, item + 1)  # (mint, bucket + 1), where someone bought
         has = (nxt < len(items)) & (items[np.minimum(nxt, len(items) - 1)] == item + 1)
-        B = sparse.csr_matrix((np.ones(len(w), np.float32), (w, col)), shape=(n_w, len(items)))
         S = sparse.csr_matrix(
             (np.ones(int(has.sum()), np.float32), (w[has], nxt[has])), shape=(n_w, len(items))
         )
-        C = B @ B.T + B @ S.T + S @ B.T
-    else:
-        items, col = np.unique(m, return_inverse=True)
-        B = sparse.csr_matrix((np.ones(len(w), np.float32), (w, col)), shape=(n_w, len(items)))
-        C = B @ B.T
-    C = sparse.triu(C, k=1).tocoo()
-    i, j = C.row.astype(np.int32), C.col.astype(np.int32)
-    common = np.rint(C.data).astype(np.int64)
+        St = S.T.tocsr()
+    parts_i, parts_j, parts_c = [], [], []
+    active = np.flatnonzero(np.diff(B.indptr) > 0)
+    for k in range(0, len(active), block_rows):
+        rows = active[k : k + block_rows]
+        Cb = B[rows] @ Bt
+        if timed:
+            Cb = Cb + B[rows] @ St + S[rows] @ Bt
+        Cb = Cb.tocoo()
+        gi = rows[Cb.row]
+        sel = (Cb.col > gi) & (Cb.data >= min_common - 0.5)
+        parts_i.append(gi[sel].astype(np.int32))
+        parts_j.append(Cb.col[sel].astype(np.int32))
+        parts_c.append(np.rint(Cb.data[sel]).astype(np.int64))
+    i = np.concatenate(parts_i) if parts_i else np.empty(0, np.int32)
+    j = np.concatenate(parts_j) if parts_j else np.empty(0, np.int32)
+    common = np.concatenate(parts_c) if parts_c else np.empty(0, np.int64)
     union = degree[i] + degree[j] - common
     jac = common / np.maximum(union, 1)
     order = np.lexsort((j, i))

@@ -142,3 +142,21 @@ def test_graph_runs_on_the_real_kam1cadzee_early_buyer_lists(shared_data):
     assert cl.cluster.nunique() > 100 and cl.keep.sum() == cl.cluster.nunique()
     sm = smart_money(s)
     assert len(sm) > 1000 and sm.rate_low.is_monotonic_decreasing
+
+
+def test_blocked_products_match_one_block_and_filters_apply():
+    rng = np.random.default_rng(0)
+    pairs = {w: sorted(rng.choice(30, size=int(rng.integers(3, 12)), replace=False).tolist())
+             for w in range(40)}  # fmt: skip
+    sets = _sets(pairs)
+    whole = cobuy_similarity(sets, block_rows=10_000)
+    tiny = cobuy_similarity(sets, block_rows=3)
+    assert np.array_equal(whole.i, tiny.i) and np.array_equal(whole.common, tiny.common)
+    three = cobuy_similarity(sets, min_common=3)
+    kept = whole.common >= 3
+    assert np.array_equal(three.i, whole.i[kept]) and np.array_equal(three.j, whole.j[kept])
+    # A mint bought by everyone is dropped by max_item_buyers: it no longer counts as shared.
+    crowd = _sets({0: [0, 1, 2, 9], 1: [0, 1, 2, 9], 2: [5, 6, 7, 9], 3: [3, 4, 8, 9]})
+    assert cobuy_similarity(crowd).common.tolist() == [4, 1, 1, 1, 1, 1]
+    capped = cobuy_similarity(crowd, max_item_buyers=3)
+    assert capped.common.tolist() == [3] and capped.jaccard.tolist() == [3 / 5]
