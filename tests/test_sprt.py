@@ -184,3 +184,16 @@ def test_curve_simulations_shrink_for_designs_far_too_fine_for_their_data():
     assert max_n == 20_000
     assert n_seq == 150_000_000 // (27 * 20_000)
     assert simulation_size(np.full(27, np.inf), 20_000, 10**7)[1] == 100_000
+
+
+def test_report_prints_the_monte_carlo_asn_the_independent_runs_were_checked_against(mc_at_p0_p1):
+    from memelab.research.sprt_analysis import analyse_outcomes
+    from memelab.research.sprt_report import render_report
+
+    record = analyse_outcomes([1, 0, 0, 1, 0], n_seq=20_000, seed=11)
+    design = record["design"]
+    assert (design["asn_h0_mc"], design["asn_h1_mc"]) == tuple(mc_at_p0_p1.asn)
+    assert (design["alpha_mc"], design["beta_mc"]) == (mc_at_p0_p1.p_h1[0], mc_at_p0_p1.oc[1])
+    assert f"Monte Carlo {design['asn_h0_mc']:.4g} / {design['asn_h1_mc']:.4g}" in render_report(
+        record
+    )
