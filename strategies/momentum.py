@@ -97,11 +97,12 @@ def on_event(ev, params, state, knobs) -> float:
     else:
         state[1][m, F_SELL_SOL] += ev["sol"]
     state[0][m, I_TRADES] += 1
-    ret = px / state[1][m, F_OPEN_PX] - 1.0
-    if ret <= -params["exit_drop"]:
+    open_px = state[1][m, F_OPEN_PX]
+    if px <= open_px * (1.0 - params["exit_drop"]):
         return -1.0
-    if state[0][m, I_TRADES] < params["min_trades"] or ret < params["min_return"]:
-        return 0.0  # the common case: no breakout
+    if state[0][m, I_TRADES] < params["min_trades"] or px < open_px * (1.0 + params["min_return"]):
+        return 0.0  # the common case, decided without a division: no breakout
+    ret = px / open_px - 1.0
     tighten = 1.0 + params["tier_tighten"] * tier
     buys = state[1][m, F_BUY_SOL]
     flow = buys + state[1][m, F_SELL_SOL]
