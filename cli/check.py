@@ -24,6 +24,9 @@ def lookahead(
         None, "--from", help="Window start (the window is loaded in memory)."
     ),
     end: str = typer.Option(None, "--to", help="Window end, exclusive."),
+    engine: list[str] = typer.Option(
+        None, "--engine", help="Engine config KEY=VALUE (repeatable)."
+    ),
     seed: int = typer.Option(0, "--seed", help="Seed of the perturbation."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
@@ -32,16 +35,22 @@ def lookahead(
     Runs it, perturbs every event after --cut, re-runs: every decision and fill before the cut
     must be identical.
     """
-    from memelab.cli.backtest import parse_assignments
+    import numpy as np
+    from memelab.cli.backtest import load_config, parse_assignments
     from memelab.datasets.lake import Lake, parse_time
     from memelab.engine.lookahead import check_lookahead
+    from memelab.engine.replay import lake_honeypots
 
+    config = load_config(engine, None)
     store = Lake(lake).require()
     events = store.load_events(parse_time(start), parse_time(end))
+    honeypot = lake_honeypots(store, config, len(store.dictionary("mints")))
     try:
         report = check_lookahead(
-            events, strategy, parse_assignments(param, "--param"), cut=parse_time(cut), seed=seed
-        )
+            events, strategy, parse_assignments(param, "--param"),
+            config.replace(honeypot_mints=()), cut=parse_time(cut), seed=seed,
+            honeypot=np.flatnonzero(honeypot),
+        )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
     if as_json:

@@ -126,7 +126,8 @@ class Replay:
             if hp.dtype == bool and len(hp) == n:
                 self.honeypot[:] = hp
             else:
-                self.honeypot[hp.astype(np.int64)] = 1
+                ids = hp.astype(np.int64)
+                self.honeypot[ids[(ids >= 0) & (ids < n)]] = 1  # mints beyond the replay: moot
         self.sstate = tuple(strategy.init_state(ctx, self.params))
         self.knobs = np.zeros(N_KNOBS)
         self.market = np.full((n, MARKET_FIELDS), 0.0)
@@ -256,7 +257,7 @@ def events_before(lake: Any, start: int | None) -> int:
     return n
 
 
-def _lake_honeypots(lake: Any, config: EngineConfig, n_mints: int) -> np.ndarray:
+def lake_honeypots(lake: Any, config: EngineConfig, n_mints: int) -> np.ndarray:
     """Honeypot flags: ground truth when the lake has it, plus ``config.honeypot_mints``."""
     flags = np.zeros(n_mints, dtype=bool)
     if "tokens_truth" in lake.tables():
@@ -312,7 +313,7 @@ def run_replay(
         lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
         lake.require()
         ctx = _context_from_lake(lake, start)
-        hp = _lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
+        hp = lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
         first = events_before(lake, start)
         replay = Replay(module, params, config, ctx, honeypot=hp, first_index=first)
         if chunks is not None:
