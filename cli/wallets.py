@@ -115,11 +115,13 @@ def graph(
     if as_json:
         emit_json(summary)
         return
+    s = summary
     typer.echo(
-        f"{summary['wallets_in_graph']:,} wallets in the graph, {summary['cobuy_pairs']:,} co-buying "
-        f"pairs; {summary['clusters']:,} sybil clusters ({summary['clustered_wallets']:,} wallets, "
-        f"largest {summary['largest_cluster']}); {summary['smart_money_ranked']:,} ranked for smart "
-        f"money; {summary['seconds']:.1f} s, peak {summary['peak_rss_mb']:.0f} MB"
+        f"{s['wallets_in_graph']:,} wallets in the graph, {s['cobuy_pairs_min_common']:,} pairs "
+        f"sharing >= {s['min_common']} mints; {s['clusters']:,} sybil clusters "
+        f"({s['clustered_wallets']:,} wallets, largest {s['largest_cluster']}); "
+        f"{s['smart_money_ranked']:,} ranked for smart money; {s['seconds']:.1f} s, "
+        f"peak {s['peak_rss_mb']:.0f} MB"
     )
     typer.echo(f"wrote {out / 'clusters.parquet'} and {out / 'report.html'}")
 

@@ -59,7 +59,7 @@ def evaluate_on_truth(
         else float("nan")
     )
     sets = buyer_sets_from_lake(lake)
-    cobuy = cobuy_similarity(sets, window_s=cobuy_window_s)
+    cobuy = cobuy_similarity(sets, window_s=cobuy_window_s, min_common=min_common)
     perf = np.full(len(sets.wallets), np.nan)
     perf[scores["wallet_id"].to_numpy()] = scores["score"].to_numpy()
     clusters = sybil_clusters(cobuy, threshold, min_common, performance=perf)

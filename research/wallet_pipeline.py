@@ -83,7 +83,7 @@ def score_lake(
         raise ValueError(f"no buys in {lake.root} for the requested range: nothing to score")
     scores, fitted = summarize_wallets(labels, prior=prior, threshold=threshold, fdr=fdr)
     sets = buyer_sets_from_lake(lake, start, end)
-    cobuy = cobuy_similarity(sets, window_s=cobuy_window_s)
+    cobuy = cobuy_similarity(sets, window_s=cobuy_window_s, min_common=min_common)
     perf = np.full(len(sets.wallets), np.nan)
     perf[scores["wallet_id"].to_numpy()] = scores["score"].to_numpy()
     clusters = sybil_clusters(cobuy, sybil_threshold, min_common, performance=perf)
@@ -153,7 +153,7 @@ def _graph(
     t0: float,
 ) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
-    cobuy = cobuy_similarity(sets, window_s=window_s, min_mints=min_mints)
+    cobuy = cobuy_similarity(sets, window_s=window_s, min_mints=min_mints, min_common=min_common)
     smart = smart_money(sets, min_tokens=min_tokens) if _has_outcomes(sets) else None
     perf = np.full(len(sets.wallets), np.nan)
     if smart is not None:
@@ -167,7 +167,7 @@ def _graph(
         **{k: v for k, v in sets.info.items() if isinstance(v, int | float | str) or v is None},
         "pairs": sets.n_pairs,
         "wallets_in_graph": int(np.count_nonzero(cobuy.degree >= min_mints)),
-        "cobuy_pairs": int(len(cobuy.i)),
+        "cobuy_pairs_min_common": int(len(cobuy.i)),
         "clusters": int(clusters["cluster"].nunique()),
         "clustered_wallets": int(len(clusters)),
         "largest_cluster": int(clusters["size"].max()) if len(clusters) else 0,
