@@ -27,6 +27,7 @@ SLOT_NS = 400_000_000  # Solana slots are ~400 ms
 SLOT_EPOCH_NS = 1_735_689_600 * 1_000_000_000  # 2025-01-01: slot 310,000,000 (approximately)
 SLOT_AT_EPOCH = 310_000_000
 _BUFFER_EVENTS = 2_000_000
+_ROWS_PER_PART = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -317,14 +318,13 @@ def synthesize(
         cut = int(np.searchsorted(ev["ts"], day_hi))
         today, carry = _take(ev, slice(0, cut)), _take(ev, slice(cut, None))
         date = str(lake_date(day_lo))
-        if len(today["ts"]):
-            lake.write(
-                "swaps",
-                swaps_table(today, seed, launches.mints, pop.addresses),
-                SOURCE,
-                dedupe=False,
-                assign_ids=False,
-            )
+        # written in time-ordered parts, so the string columns of a busy day never all sit
+        # in memory at once
+        for lo_row in range(0, len(today["ts"]), _ROWS_PER_PART):
+            part = _take(today, slice(lo_row, lo_row + _ROWS_PER_PART))
+            table = swaps_table(part, seed, launches.mints, pop.addresses)
+            lake.write("swaps", table, SOURCE, dedupe=False, assign_ids=False)
+            del table
         _write_launches(lake, launches, market, pop, int(lo), int(hi))
         if on_day is not None:
             on_day(date, len(today["ts"]))
