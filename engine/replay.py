@@ -30,15 +30,25 @@ from numba import njit
 
 
 @njit(cache=True)
-def mint_range_nb(events) -> tuple[int, int]:
-    """(min, max) mint id in one pass: the kernel indexes per-mint arrays without bounds checks."""
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
+    """(min mint, max mint, first index out of time order or -1), in one pass.
+
+    The kernel indexes per-mint arrays without bounds checks and assumes time order, so both are
+    verified before it runs.
+    """
     low = np.iinfo(np.int32).max
     top = -1
+    bad = -1
+    prev = last_ts
     for i in range(events.shape[0]):
-        m = events[i]["mint"]
+        e = events[i]
+        m = e["mint"]
         low = min(low, m)
         top = max(top, m)
-    return low, top
+        if e["ts"] < prev and bad < 0:
+            bad = i
+        prev = e["ts"]
+    return low, top, bad
 
 
 @dataclass
@@ -168,7 +178,15 @@ class Replay:
             raise TypeError(f"events must have EVENT_DTYPE, got {events.dtype}")
         if len(events) == 0:
             return
-        low, top = mint_range_nb(events)
+        from memelab.engine.risk import I_LAST_TS, I_STARTED
+
+        last_ts = int(self.iacct[I_LAST_TS]) if self.iacct[I_STARTED] else np.iinfo(np.int64).min
+        low, top, bad = scan_events_nb(events, last_ts)
+        if bad >= 0:
+            raise ValueError(
+                f"events out of time order at chunk index {bad} (ts {int(events['ts'][bad])}); "
+                "replay needs events sorted by ts, chunk after chunk"
+            )
         if top >= len(self.market) or low < 0:
             raise ValueError(
                 f"event mint id {top} outside the replay's {len(self.market)} mints "

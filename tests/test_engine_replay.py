@@ -8,7 +8,6 @@ from engine_scenarios import LEAKY, random_market
 from memelab.engine import EngineConfig, backtest, check_lookahead
 from memelab.engine.replay import Replay, _context_from_events, run_replay
 
-
 LAGGY = EngineConfig(latency_s=6.0, slippage_tol=0.01)  # some entries fail on slippage
 
 
@@ -29,7 +28,9 @@ def test_same_events_and_params_give_bit_identical_trades(market):
 def test_feeding_in_chunks_gives_the_same_result_as_one_pass(market):
     _, whole = run_replay(market, "momentum")
     ctx = _context_from_events(market)
-    replay = Replay(__import__("memelab.strategies.momentum").strategies.momentum, None, None, ctx, capacity=8)
+    replay = Replay(
+        __import__("memelab.strategies.momentum").strategies.momentum, None, None, ctx, capacity=8
+    )
     for chunk in np.array_split(market, 7):
         replay.feed(chunk)
     parts = replay.finish()
@@ -64,7 +65,9 @@ def test_trades_equity_and_cash_reconcile(market):
     res = backtest(market, config=LAGGY)
     m = res.metrics
     t = res.trades
-    failed_entry = res.fills[(res.fills["side"] > 0) & (res.fills["status"] != "ok")]["tx_fee"].sum()
+    failed_entry = res.fills[(res.fills["side"] > 0) & (res.fills["status"] != "ok")][
+        "tx_fee"
+    ].sum()
     assert m["failed_tx"] > 0
     assert m["final_equity"] == pytest.approx(100.0 + t["pnl_sol"].sum() - failed_entry, rel=1e-12)
     assert res.equity["equity"].iloc[-1] == pytest.approx(m["final_equity"], rel=1e-12)
@@ -77,3 +80,10 @@ def test_to_vectorbt_agrees_with_our_total_return_and_trade_count(market):
     pf = res.to_vectorbt()
     assert pf.total_return() == pytest.approx(res.metrics["total_return"], rel=1e-9, abs=1e-12)
     assert pf.positions.count() == res.metrics["trades"]
+
+
+def test_unsorted_events_are_refused_with_the_offending_index(market):
+    shuffled = market[:100].copy()
+    shuffled[[10, 11]] = shuffled[[11, 10]]
+    with pytest.raises(ValueError, match="out of time order at chunk index 11"):
+        run_replay(shuffled, "momentum")
