@@ -184,6 +184,8 @@ def test_synthesize_refuses_a_non_empty_folder_and_bad_knobs(tmp_path):
     with pytest.raises(LakeError, match="not empty"):
         synthesize(tmp_path / "x", tokens=5, wallets=60, days=1)
     assert (tmp_path / "x" / "file").read_text() == "keep me"
+    with pytest.raises(ValueError, match="seed=-1"):
+        synthesize(tmp_path / "y", tokens=5, wallets=60, days=1, seed=-1)
     with pytest.raises(ValueError, match="frac_alpha"):
         SynthConfig().replace(frac_alpha=1.5).validate()
     with pytest.raises(ValueError, match="unknown SynthConfig knob"):

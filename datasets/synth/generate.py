@@ -289,6 +289,8 @@ def synthesize(
     cfg.validate()
     if tokens < 1 or days < 1:
         raise ValueError(f"need tokens >= 1 and days >= 1 (got tokens={tokens}, days={days})")
+    if not 0 <= seed < 2**63:
+        raise ValueError(f"seed={seed}: need 0 <= seed < 2**63")
     lake = Lake(out)
     if lake.root.exists() and any(lake.root.iterdir()):
         if not (overwrite and lake.exists()):
