@@ -154,6 +154,8 @@ def validate(
     purge: str = typer.Option("0", "--purge", help="Drop this much of each train window's end."),
     embargo: str = typer.Option("0", "--embargo", help="Gap between train end and test start."),
     buckets: int = typer.Option(16, "--buckets-per-fold", help="Return buckets per test window."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://host:8786."),
+    workers: int = typer.Option(None, "--workers", help="Run folds on a local Dask cluster of N."),
     config: Path = ConfigOpt,
     out: Path = OutOpt,
     as_json: bool = JsonOpt,
@@ -170,17 +172,33 @@ def validate(
         walk_forward_validate,
     )
 
+    client = cluster = None
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         train, test = parse_walk_forward(walk_forward)
+        if scheduler or workers:
+            from dask.distributed import Client, LocalCluster
+
+            if scheduler:
+                client = Client(scheduler)
+            else:
+                cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                client = Client(cluster)
         res = walk_forward_validate(
             lake, strategy, space, train, test,
             step=parse_duration(step) if step else None, expanding=expanding,
             purge=parse_duration(purge), embargo=parse_duration(embargo), config=_config(config),
-            select_by=select_by, buckets_per_fold=buckets, progress=progress,
+            select_by=select_by, buckets_per_fold=buckets, progress=progress, client=client,
         )  # fmt: skip
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
         fail(str(exc))
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
     out.mkdir(parents=True, exist_ok=True)
     res.folds.to_parquet(out / "folds.parquet", index=False)
     doc = _py({"gates": res.gates, "meta": res.meta, "folds": len(res.folds)})

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 from memelab.engine.config import MAX_SLOTS, EngineConfig
@@ -230,6 +231,7 @@ class _Source:
                 hi = np.searchsorted(ev["ts"], end) if end is not None else len(ev)
                 ev = ev[lo:hi]
             self.ctx = rp._context_from_events(ev)
+            self.first_index = int(np.searchsorted(source["ts"], start)) if start is not None else 0
             self.honeypot = np.zeros(self.ctx.n_mints, dtype=np.uint8)
             self._chunks: list[np.ndarray] | None = [np.ascontiguousarray(ev)] if len(ev) else []
             self.lake = None
@@ -239,7 +241,8 @@ class _Source:
             self.lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
             self.lake.require()
             self.ctx = rp._context_from_lake(self.lake, start)
-            self.honeypot = rp._lake_honeypots(self.lake, config, self.ctx.n_mints).astype(np.uint8)
+            self.honeypot = rp.lake_honeypots(self.lake, config, self.ctx.n_mints).astype(np.uint8)
+            self.first_index = rp.events_before(self.lake, start)
             self._chunks = None
 
     def cache(self, max_events: int) -> None:
@@ -253,13 +256,17 @@ class _Source:
         return self.lake.iter_events(self.start, self.end)
 
     def time_range(self) -> tuple[int, int]:
-        if self._chunks is not None:
+        """Array: first and last event. Lake: the manifest's range clipped to the window (so
+        every process derives the same bucket edges without reading events)."""
+        if self.lake is None:
             if not self._chunks:
                 raise SweepError("no events in the requested window")
             return int(self._chunks[0]["ts"][0]), int(self._chunks[-1]["ts"][-1])
         lo, hi = self.lake.manifest("swaps")["time_range"]
         lo = max(lo, self.start) if self.start is not None else lo
         hi = min(hi, self.end - 1) if self.end is not None else hi
+        if hi < lo:
+            raise SweepError(f"no events in the requested window of lake {self.lake.root}")
         return int(lo), int(hi)
 
 
@@ -306,7 +313,6 @@ def run_sweep(
     the batch replays it (the replay resumes exactly across tiles). ``combo_ids`` labels the
     rows (default ``0..K-1``; the distributed driver passes the global ids of its chunk).
     """
-    import numba
 
     t_start = time.perf_counter()
     mod = _strategy(strategy)
@@ -418,19 +424,21 @@ def _run_batch(
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
     bucket_eq = np.full((b, len(edges) - 1), np.nan)
     params = np.ascontiguousarray(params)
-    offset = 0
+    kernel = snb.sweep_chunk_nb if numba.get_num_threads() > 1 else snb.sweep_chunk_serial_nb
+    offset = src.first_index  # global event index, as the engine numbers signals in a window
     for chunk in src.chunks():
         top = int(chunk["mint"].max()) if len(chunk) else -1
         if top >= n:
             raise SweepError(f"event mint id {top} outside the lake's {n} mints")
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
-            snb.sweep_chunk_nb(
+            kernel(
                 chunk[lo : lo + tile_events], offset + lo, cfg_arr, venues, src.honeypot,
                 mod.on_event, params, sstates, knobs, market, mint_slot, slots, acct, iacct,
                 rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq,
             )  # fmt: skip
         offset += len(chunk)
+    n_events = offset - src.first_index
     snb.sweep_finish_nb(
         cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,
         acc_f, acc_i, edges, bucket_eq,
@@ -443,7 +451,7 @@ def _run_batch(
         iacct[:, I_EXPOSURE_NS].astype(np.float64), span, out=np.zeros(b), where=span > 0
     )
     bucket_eq_all[idx] = bucket_eq
-    return offset
+    return n_events
 
 
 def _bucket_returns(bucket_eq: np.ndarray, initial_equity: float) -> np.ndarray:

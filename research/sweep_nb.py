@@ -112,8 +112,7 @@ def drain_nb(b, trades, fills, equity, iacct, acc_f, acc_i, bucket_edges, bucket
 # replay loop as a first-class function value, which numba compiles to a dynamic address it cannot
 # cache (and a dispatcher-typed signature it cannot key a cache on). Everything it calls except
 # ``replay_nb`` is cached; the rest costs one compile per process.
-@njit(cache=False, parallel=True)
-def sweep_chunk_nb(
+def _sweep_chunk(
     events, offset, cfg_arr, venues, honeypot, on_event, params, sstates, knobs,
     market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
     acc_f, acc_i, bucket_edges, bucket_eq,
@@ -136,6 +135,12 @@ def sweep_chunk_nb(
             )  # fmt: skip
             drain_nb(b, trades[b], fills[b], equity[b], iacct[b], acc_f, acc_i, bucket_edges,
                      bucket_eq)  # fmt: skip
+
+
+# One body, two compilations: ``prange`` is a plain ``range`` when not parallel. The serial one
+# compiles several times faster (no parfor passes): single-threaded workers (Dask tasks) use it.
+sweep_chunk_nb = njit(cache=False, parallel=True)(_sweep_chunk)
+sweep_chunk_serial_nb = njit(cache=False)(_sweep_chunk)
 
 
 @njit(cache=True, parallel=True)

@@ -68,9 +68,15 @@ def walk_forward_validate(
     buckets_per_fold: int = 16,
     n_blocks: int = 16,
     progress: Any = None,
+    client: Any = None,
     **sweep_kwargs: Any,
 ) -> WalkForwardResult:
-    """Rolling (or ``expanding``) walk-forward over the lake's time range (durations in ns)."""
+    """Rolling (or ``expanding``) walk-forward over the lake's time range (durations in ns).
+
+    With a Dask ``client`` (and a lake path as ``source``) every fold's train and test sweeps
+    run as separate tasks at once: the walk-forward is split by time ranges, each worker reading
+    its window from the lake. Results equal the in-process path's.
+    """
     config = config or EngineConfig()
     lo, hi = _Source(source, config, None, None).time_range()
     windows = walk_forward_windows(lo, hi + 1, train, test, step, expanding, purge, embargo)
@@ -79,19 +85,17 @@ def walk_forward_validate(
             f"--walk-forward: no fold fits in the data ({(hi - lo) / 3.6e12:.2f} h): "
             "shorten TRAIN/TEST"
         )
+    if client is not None:
+        sweeps = _fold_sweeps_dask(
+            client, source, strategy, space, config, windows, buckets_per_fold, progress
+        )
+    else:
+        sweeps = _fold_sweeps_local(
+            source, strategy, space, config, windows, buckets_per_fold, progress, sweep_kwargs
+        )
     rows, oos_paths, oos_blocks = [], [], []
-    it = windows if progress is None else progress(windows, total=len(windows), desc="folds")
-    for w in it:
-        is_res = run_sweep(
-            source, strategy, space, config=config, start=w.train_start, end=w.train_end,
-            n_buckets=buckets_per_fold, **sweep_kwargs,
-        )  # fmt: skip
-        try:
-            oos_res = run_sweep(
-                source, strategy, space, config=config, start=w.test_start, end=w.test_end,
-                n_buckets=buckets_per_fold, **sweep_kwargs,
-            )  # fmt: skip
-        except SweepError:
+    for w, is_res, oos_res in sweeps:
+        if oos_res is None:
             continue  # a test window without events says nothing
         pick = is_res.best(select_by)
         k = int(pick["combo"])
@@ -165,3 +169,59 @@ def walk_forward_validate(
         "config": config.to_dict(),
     }
     return WalkForwardResult(folds, path, matrix, gates, meta)
+
+
+def _fold_sweeps_local(source, strategy, space, config, windows, n_buckets, progress, kwargs):
+    it = windows if progress is None else progress(windows, total=len(windows), desc="folds")
+    for w in it:
+        try:
+            is_res = run_sweep(
+                source, strategy, space, config=config, start=w.train_start, end=w.train_end,
+                n_buckets=n_buckets, **kwargs,
+            )  # fmt: skip
+        except SweepError:
+            continue  # nothing to select on
+        try:
+            oos_res = run_sweep(
+                source, strategy, space, config=config, start=w.test_start, end=w.test_end,
+                n_buckets=n_buckets, **kwargs,
+            )  # fmt: skip
+        except SweepError:
+            oos_res = None
+        yield w, is_res, oos_res
+
+
+def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_buckets, progress):
+    import os
+
+    from dask.distributed import as_completed
+    from memelab.research.distributed import _sweep_task
+    from memelab.research.sweep import SweepResult, default_bucket_edges
+
+    lake_path = os.path.abspath(os.fspath(source))
+    ids = np.arange(len(space))
+    futures = {}
+    for w in windows:
+        for kind, lo, hi in (("is", w.train_start, w.train_end), ("oos", w.test_start, w.test_end)):
+            try:
+                t0, t1 = _Source(lake_path, config, lo, hi).time_range()
+            except SweepError:
+                continue
+            edges = default_bucket_edges(t0, t1, n_buckets)
+            fut = client.submit(
+                _sweep_task, lake_path, strategy, space, ids, config, lo, hi, edges, 1, 1024.0,
+                pure=False,
+            )  # fmt: skip
+            futures[fut] = (w.fold, kind, edges)
+    done = as_completed(list(futures))
+    if progress is not None:
+        done = progress(done, total=len(futures), desc="fold sweeps (dask)", unit="sweep")
+    got = {}
+    for fut in done:
+        fold, kind, edges = futures[fut]
+        table, returns, _ = fut.result()
+        got[(fold, kind)] = SweepResult(strategy, space, table, returns, edges)
+        fut.release()
+    for w in windows:
+        if (w.fold, "is") in got:
+            yield w, got[(w.fold, "is")], got.get((w.fold, "oos"))
