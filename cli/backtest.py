@@ -74,7 +74,9 @@ def backtest(
     end: str = typer.Option(None, "--to", help="End time (ISO-8601 or epoch), exclusive."),
     out: Path = typer.Option(..., "--out", help="Output directory."),
     seed: int = typer.Option(
-        0, "--seed", help="Recorded in run.json (the replay itself is deterministic)."
+        0,
+        "--seed",
+        help="Seed of the latency jitter (engine latency_jitter_s); recorded in run.json.",
     ),
     event_cache: bool = typer.Option(
         False, "--event-cache", help="Keep decoded partitions under LAKE/_cache (faster re-runs)."

@@ -75,6 +75,8 @@ class EngineConfig:
     venues: dict[str, VenueConfig] = field(default_factory=default_venues)
     # Execution
     latency_s: float = 0.4  # an order sent at t lands at the first event at or after t + latency
+    latency_jitter_s: float = 0.0  # plus a seeded uniform [0, jitter) per transaction
+    seed: int = 0  # seed of the latency jitter (the only randomness in a replay)
     priority_fee_sol: float = 0.0001  # paid by every transaction, failed ones included
     tip_sol: float = 0.0001  # Jito-style tip, paid only by transactions that land successfully
     slippage_tol: float = 0.15  # buys: fail when worse than the quote at send time by this much
@@ -160,6 +162,7 @@ class EngineConfig:
         checks = [
             ("initial_equity", self.initial_equity > 0),
             ("latency_s", self.latency_s >= 0),
+            ("latency_jitter_s", self.latency_jitter_s >= 0),
             ("priority_fee_sol", self.priority_fee_sol >= 0),
             ("tip_sol", self.tip_sol >= 0),
             ("slippage_tol", self.slippage_tol >= 0),
@@ -187,6 +190,8 @@ class EngineConfig:
         s = 1e9
         rec["initial_equity"] = self.initial_equity
         rec["latency_ns"] = self.latency_s * s
+        rec["latency_jitter_ns"] = self.latency_jitter_s * s
+        rec["seed"] = float(self.seed % (1 << 52))
         rec["priority_fee"] = self.priority_fee_sol
         rec["tip"] = self.tip_sol
         rec["slippage_tol"] = self.slippage_tol
@@ -242,7 +247,7 @@ class EngineConfig:
 MAX_SLOTS = 64  # hard cap on simultaneous positions (open or in flight)
 
 _CFG_FIELDS = (
-    "initial_equity latency_ns priority_fee tip slippage_tol exit_slippage_tol max_sell_attempts "
+    "initial_equity latency_ns latency_jitter_ns seed priority_fee tip slippage_tol exit_slippage_tol max_sell_attempts "
     "fallback_depth rug_drop stop_loss tp1 tp2 tp3 tp1_size_fast tp1_size_mid tp1_size_slow "
     "tp1_fast_ns tp1_mid_ns tp2_size tp3_size trail_fast_gain trail_fast_window_ns "
     "trail_fast_ratio trail_big_gain trail_big_ratio be_arm be_window_ns be_trail_ratio "

@@ -149,6 +149,19 @@ def _write_fill(fills, iacct, pos, ts, gidx, side, status, sol, tokens, price, v
 
 
 @njit(cache=True)
+def unit_hash_nb(a: int, b: int, seed: float) -> float:
+    """A deterministic uniform [0, 1) from (a, b, seed): splitmix64 finaliser."""
+    x = np.uint64(a) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(b) * np.uint64(0xBF58476D1CE4E5B9)
+    x += np.uint64(int(seed)) * np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return float(x >> np.uint64(11)) / 9007199254740992.0
+
+
+@njit(cache=True)
 def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
     """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
     s, t, fee, _ = _pool(pos["mint"], market, venues, cfg)
@@ -161,6 +174,10 @@ def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct
     )
     pos["sent_ts"] = ts
     land = ts + int(cfg["latency_ns"])
+    if cfg["latency_jitter_ns"] > 0.0:
+        # per transaction: position, its sells so far, its attempts, and the side
+        salt = pos["n_sells"] * 4096 + pos["attempts"] * 2 + (1 if side > 0 else 0)
+        land += int(cfg["latency_jitter_ns"] * unit_hash_nb(pos["position"], salt, cfg["seed"]))
     pos["land_ts"] = land
     if land < iacct[I_NEXT_LAND]:
         iacct[I_NEXT_LAND] = land

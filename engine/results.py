@@ -346,7 +346,8 @@ def backtest(
 
     ``start``/``end`` bound the replay to ``[start, end)`` (ISO dates or epoch); ``params``
     override the strategy's DEFAULTS; ``config`` an :class:`EngineConfig` or a dict of its fields.
-    ``event_cache`` keeps decoded partitions under ``<lake>/_cache`` for faster re-runs.
+    ``event_cache`` keeps decoded partitions under ``<lake>/_cache`` for faster re-runs; a
+    non-zero ``seed`` sets ``config.seed`` (the latency jitter's seed).
     """
     from memelab.datasets.lake import Lake, parse_time
     from memelab.strategies import get_strategy
@@ -355,6 +356,8 @@ def backtest(
     if isinstance(config, Mapping):
         config = EngineConfig.from_dict(config)
     config = config or EngineConfig()
+    if seed:
+        config = config.replace(seed=seed)
     lo, hi = parse_time(start), parse_time(end)
     mint_names = None
     if isinstance(lake_or_events, np.ndarray):
@@ -388,6 +391,6 @@ def backtest(
         source=source,
         start=lo,
         end=hi,
-        seed=seed,
+        seed=config.seed,
         mint_names=mint_names,
     )

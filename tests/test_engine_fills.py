@@ -102,3 +102,30 @@ def test_event_without_reserves_falls_back_to_a_pool_of_fallback_depth_at_the_la
 
 
 BUY_MARK = 900
+
+
+def _jittered(seed: int):
+    tape = Tape().create(0, 0)
+    for k in range(8):
+        tape.signal(10 * k + 1, 0)
+        for j in range(1, 400):
+            tape.tick(10 * k + 1 + j * 0.01, 0)
+        tape.close_signal(10 * k + 2.5, 0)
+    cfg = BASE.replace(
+        latency_jitter_s=0.5,
+        tier_spacing_s=(0, 0, 0, 0),
+        cooldown_losses_1=100,
+        cooldown_losses_2=200,
+        seed=seed,
+    )
+    fills = run(tape, cfg).fills
+    return (fills["ts"] - fills["sent_ts"]) / 1e9
+
+
+def test_latency_jitter_is_seeded_and_stays_within_latency_plus_jitter():
+    a, b, c = _jittered(1), _jittered(1), _jittered(2)
+    assert len(a) == 16
+    assert np.array_equal(a, b)  # same seed: same landing times
+    assert not np.array_equal(a, c)  # another seed: others
+    assert a.min() >= 0.4 and a.max() < 0.4 + 0.5 + 0.011
+    assert a.max() - a.min() > 0.1  # it does jitter
