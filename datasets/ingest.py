@@ -45,7 +45,7 @@ LAUNCH_COLUMNS: tuple[str, ...] = tuple(
     f.name for f in schemas.LAUNCHES_SCHEMA if f.name != "mint_id"
 )
 # Parsed rows are buffered up to this many before one lake write (fewer, larger Parquet files).
-FLUSH_ROWS = 1_000_000
+FLUSH_ROWS = 250_000
 
 
 class IngestError(LakeError):

@@ -176,7 +176,8 @@ def test_malformed_csv_line_is_quarantined_and_later_rows_keep_their_numbers(tmp
 
 
 def test_csv_streams_in_batches_with_file_row_numbers(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 4096)  # ~20 rows per batch
+    monkeypatch.setattr(tabular, "CSV_BLOCK_BYTES", 4096)  # ~20 rows per block
+    monkeypatch.setattr(tabular, "CSV_BATCH_ROWS", 30)  # two blocks per batch
     rows = good_rows(300)
     rows[250]["side"] = "x"
     src = write_csv(tmp_path / "t.csv", rows)

@@ -21,7 +21,10 @@ from memelab.datasets.importers.fields import build_swaps
 from memelab.datasets.importers.presets import Preset, RawBatch, resolve_preset
 from memelab.datasets.ingest import IngestError, ParseResult, register_reader
 
-CSV_BLOCK_BYTES = 32 << 20  # ~150k-300k rows of a typical trade export per batch
+# pyarrow's streaming CSV reader reads ~32 blocks ahead: small blocks keep that memory small,
+# and blocks are grouped into batches of CSV_BATCH_ROWS rows for the (per-batch) validation.
+CSV_BLOCK_BYTES = 4 << 20
+CSV_BATCH_ROWS = 262_144
 PARQUET_BATCH_ROWS = 262_144
 JSON_BATCH_ROWS = 100_000
 
@@ -114,6 +117,32 @@ def _csv_header(path: Path) -> list[str] | None:
 
 
 def _csv_batches(path: Path, names: list[str]) -> Iterator[RawChunk]:
+    """Blocks of the CSV grouped into batches of about ``CSV_BATCH_ROWS`` rows."""
+    group: list[RawChunk] = []
+    rows = 0
+    for chunk in _csv_blocks(path, names):
+        group.append(chunk)
+        rows += chunk[0].num_rows
+        if rows >= CSV_BATCH_ROWS:
+            yield _merge_chunks(group)
+            group, rows = [], 0
+    if group:
+        yield _merge_chunks(group)
+
+
+def _merge_chunks(chunks: list[RawChunk]) -> RawChunk:
+    if len(chunks) == 1:
+        return chunks[0]
+    return (
+        pa.concat_tables(c[0] for c in chunks),
+        np.concatenate([c[1] for c in chunks]),
+        [m for c in chunks for m in c[2]],
+        sum(c[3] for c in chunks),
+    )
+
+
+def _csv_blocks(path: Path, names: list[str]) -> Iterator[RawChunk]:
+    """One raw chunk per block the pyarrow reader parses, with exact file row numbers."""
     malformed: list[dict[str, Any]] = []
     blank_rows: list[int] = []
 
