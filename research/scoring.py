@@ -41,6 +41,14 @@ class WalletScorer:
         self.state = nb.new_scorer_state(self.n_mints, self.n_wallets, self.params)
         self.events_seen = 0
 
+    @classmethod
+    def from_prior(
+        cls, n_mints: int, n_wallets: int, prior: BetaPrior, **params: float | int
+    ) -> WalletScorer:
+        """A scorer whose Beta prior is a fitted one (``fit_beta_prior``: the empirical-Bayes
+        option) instead of SPEC's Beta(3, 5). Fit it on a period *before* the one scored."""
+        return cls(n_mints, n_wallets, prior_alpha=prior.alpha, prior_beta=prior.beta, **params)
+
     def update(self, events: np.ndarray) -> pd.DataFrame:
         """Advance over one time-ordered chunk; per buy: ``event``, ``wallet_id``, ``mint_id``,
         ``n_outcomes`` (counted for the wallet), ``score``, ``recency``, ``size``."""

@@ -198,3 +198,13 @@ def test_engine_lookahead_perturbation_leaves_scores_before_the_cut_unchanged():
     assert (a_before.n_outcomes >= 3).sum() > 10
     assert a_before.equals(b_before)
     assert len(a) != len(b) or not a.equals(b)  # the perturbation does reach later buys
+
+
+def test_a_fitted_prior_replaces_beta_3_5_in_the_streaming_scorer():
+    from memelab.research.scoring import BetaPrior
+
+    rows = _record(10, win=True) + [(200, 10, W, 1, 1.0)]
+    ev = make_events(rows)
+    scorer = WalletScorer.from_prior(11, 100, BetaPrior(6.0, 14.0, "mle", 50), vwap_n=1)
+    last = scorer.update(ev).iloc[-1]
+    assert last.score == pytest.approx(16 / 30)
