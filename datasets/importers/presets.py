@@ -16,7 +16,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from memelab.datasets.importers.fields import Canonical, as_array
-from memelab.datasets.ingest import IngestError
+from memelab.datasets.ingest import READERS, IngestError
+
+TABULAR_FORMATS = frozenset({"csv", "jsonl", "json", "parquet"})
 
 
 class RawBatch:
@@ -95,8 +97,10 @@ def resolve_preset(path: Path, columns: Sequence[str], name: str | None) -> Pres
         if not PRESETS[candidate].missing(columns):
             return PRESETS[candidate]
     generic = PRESETS["generic"]
+    other_formats = sorted(set(READERS) - TABULAR_FORMATS)
     raise IngestError(
         f"{path}: columns match no preset ({', '.join(sorted(PRESETS))}); as generic it lacks "
         f"column(s) {generic.missing(columns)} (it has: {', '.join(columns) or 'no columns'}); "
         "pass --map PRESET"
+        + (f", or --format {'|'.join(other_formats)} if it is not a table" if other_formats else "")
     )
