@@ -15,6 +15,7 @@ from memelab.datasets.importers.fields import (
     signature_ordinals,
     valid_pubkey,
 )
+from memelab.datasets.ingest import SWAP_COLUMNS
 
 NS = 1_700_000_000 * 10**9  # 2023-11-14T22:13:20Z
 
@@ -135,6 +136,7 @@ def test_garbage_in_any_field_is_quarantined_never_raised_or_lost(overrides):
     raw = pa.table(columns)
     result = build_swaps(Canonical(columns=columns, rows=np.arange(1, len(rows) + 1), raw=raw))
     assert result.swaps.num_rows + len(result.quarantined) == len(rows)
+    assert tuple(result.swaps.column_names) == SWAP_COLUMNS  # the reader contract's columns
     untouched = [i + 1 for i, o in enumerate(overrides) if not o]
     refused = {q["row"] for q in result.quarantined}
     assert not refused & set(untouched)  # a clean row is never refused
