@@ -57,7 +57,9 @@ def validate(lake: Path = LakeOpt) -> None:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: list[Path] = typer.Argument(..., help="Trade files (CSV, JSONL/JSON, Parquet, ...)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Trade files (CSV, JSONL/JSON, Parquet, ...) or folders of them."
+    ),
     lake: Path = LakeOpt,
     fmt: str | None = typer.Option(
         None,

@@ -177,26 +177,38 @@ def ingest(
     """Import trade files into ``lake``; returns what happened to every row of every file.
 
     All paths are checked before anything is written, so a typo does not leave half an import.
+    A folder stands for its files, in name order.
     ``format`` (csv, jsonl, json, parquet, or any registered reader) defaults to detection by
     file ending; ``preset`` (generic, flipside, bitquery, kaggle) to detection by column names.
     ``on_progress(path, rows_so_far)`` is called after every batch.
     """
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     _load_builtin_readers()
-    files = [Path(p) for p in paths]
-    if not files:
-        raise IngestError("no input files given")
-    for p in files:
+    files: list[Path] = []
+    for p in map(Path, paths):
         if not p.exists():
             raise IngestError(f"{p}: no such file")
-        if p.is_dir():
-            raise IngestError(f"{p}: is a directory; pass the files in it")
+        files.extend(_files_in_dir(p, format) if p.is_dir() else [p])
+    if not files:
+        raise IngestError("no input files given")
     if format is not None and format not in READERS:
         raise IngestError(_unknown_format(f"unknown format {format!r}"))
     reports = [
         _ingest_file(lake, p, format or detect_format(p), preset, on_progress) for p in files
     ]
     return IngestReport(lake=str(lake.root), files=reports)
+
+
+def _files_in_dir(folder: Path, format: str | None) -> list[Path]:
+    """The files of a folder (e.g. a vendor's ``chunk_*.csv``) in name order: all of them when a
+    format is given, else those whose ending names a format; a clear error when none."""
+    names = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if format is None:
+        endings = tuple(EXTENSIONS)
+        names = [p for p in names if p.name.lower().endswith(endings)]
+    if not names:
+        raise IngestError(f"{folder}: folder holds no importable files")
+    return names
 
 
 def _ingest_file(

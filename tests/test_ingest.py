@@ -424,3 +424,17 @@ def test_gzipped_csv_reads_like_the_plain_file(tmp_path):
     rep = ingest(Lake(tmp_path / "lake"), [gz]).files[0]
     assert (rep.format, rep.ingested, rep.quarantined) == ("csv", 4, 1)
     assert quarantine_lines(rep.quarantine_file)[0]["row"] == 4
+
+
+def test_a_folder_stands_for_its_files_in_name_order(tmp_path):
+    folder = tmp_path / "chunks"
+    folder.mkdir()
+    write_csv(folder / "chunk_1.csv", good_rows(4)[2:])
+    write_csv(folder / "chunk_0.csv", good_rows(2))
+    (folder / "README.txt").write_text("not data")
+    report = ingest(Lake(tmp_path / "lake"), [folder])
+    assert [Path(f.path).name for f in report.files] == ["chunk_0.csv", "chunk_1.csv"]
+    assert report.totals["ingested"] == 4
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(IngestError, match="empty: folder holds no importable files"):
+        ingest(Lake(tmp_path / "lake"), [tmp_path / "empty"])
