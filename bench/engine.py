@@ -28,6 +28,14 @@ T0 = 1_767_225_600 * 1_000_000_000
 
 
 def peak_rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM: unlike ru_maxrss, not inherited over exec)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
