@@ -10,13 +10,17 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
-# pump.fun bonding curve constants (SOL, whole tokens).
-CURVE_VSOL0 = 30.0
-CURVE_VTOK0 = 1_073_000_000.0
-CURVE_REAL_TOK0 = 793_100_000.0
-CURVE_K = CURVE_VSOL0 * CURVE_VTOK0  # 3.219e10 SOL*tokens
-CURVE_VTOK_END = CURVE_VTOK0 - CURVE_REAL_TOK0  # virtual tokens left when the curve completes
-TOKEN_SUPPLY = 1_000_000_000.0
+# pump.fun bonding curve constants live beside the kernel that compiles them in (numba's cache
+# only notices changes to the kernel's own file); re-exported here for everyone else.
+from memelab.datasets.synth.market_nb import (  # noqa: E402
+    CURVE_K,
+    CURVE_REAL_TOK0,
+    CURVE_VSOL0,
+    CURVE_VTOK0,
+    CURVE_VTOK_END,
+    KERNEL_KNOBS,
+    TOKEN_SUPPLY,
+)
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,12 @@ class SynthConfig:
             "p_honeypot",
             "p_rug",
             "p_dev_buy",
-            "sell_full_p",
             "sybil_member_p",
             "p_bundled",
+            "sell_full_p",
+            "frac_fomo",
+            "fomo_share",
+            "bag_lost_p",
         ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -139,60 +146,18 @@ class SynthConfig:
             raise ValueError("SynthConfig.max_life_s must be <= 20 h (day-by-day streaming)")
 
 
-# Index of each float knob in the parameter vector handed to the numba kernel.
-KERNEL_KNOBS: tuple[str, ...] = (
-    "curve_fee",
-    "amm_fee",
-    "max_life_s",
-    "buy_rate0",
-    "quality_gain",
-    "tau0_s",
-    "tau_quality_gain",
-    "interest_sigma",
-    "tau_sigma",
-    "fomo_trigger",
-    "fomo_share",
-    "ramp_s",
-    "bag_lost_p",
-    "bag_lost_sigma",
-    "bundle_wallets",
-    "bundle_sol",
-    "bundle_spread_s",
-    "bundle_hold_mean_s",
-    "bag_hold_mult",
-    "buy_size_median",
-    "buy_size_sigma",
-    "buy_size_max",
-    "hold_mean_s",
-    "sell_full_p",
-    "momentum_gain",
-    "momentum_cap",
-    "amm_tau_s",
-    "amm_buy_scale",
-    "p_dev_buy",
-    "dev_buy_median",
-    "dev_buy_sigma",
-    "creator_dump_mean_s",
-    "rug_bundle_wallets",
-    "snipers_per_token",
-    "sniper_delay_max_s",
-    "sniper_size_median",
-    "sniper_hold_mean_s",
-    "alpha_quality_min",
-    "alpha_follow_p",
-    "alpha_noise_p",
-    "alpha_delay_min_s",
-    "alpha_delay_max_s",
-    "alpha_size_median",
-    "alpha_hold_mean_s",
-    "clusters_per_token",
-    "sybil_member_p",
-    "sybil_spread_s",
-    "sybil_start_mean_s",
-)
-K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
-
-
 def kernel_params(cfg: SynthConfig) -> np.ndarray:
     """The float64 knob vector the kernel reads (order: ``KERNEL_KNOBS``)."""
     return np.array([float(getattr(cfg, name)) for name in KERNEL_KNOBS], dtype=np.float64)
+
+
+__all__ = [
+    "CURVE_K",
+    "CURVE_REAL_TOK0",
+    "CURVE_VSOL0",
+    "CURVE_VTOK0",
+    "CURVE_VTOK_END",
+    "TOKEN_SUPPLY",
+    "SynthConfig",
+    "kernel_params",
+]

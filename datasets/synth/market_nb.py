@@ -4,24 +4,79 @@
 Each token is simulated on its own (reseeded from (seed, token)), so a token's events do not
 depend on how tokens are batched: the generator can stream day by day and stay deterministic.
 
-Time runs in seconds of token age. Retail buys arrive as a point process whose intensity decays
-with age (thinning against the current intensity, which is an upper bound because it only
-decays between events); holders sell with a constant hazard; snipers, alpha wallets, sybil
-clusters, creators and rugs act at scheduled times.
+Time runs in seconds of token age. Retail buys arrive as a point process whose intensity ramps up
+and decays with age (simulated by thinning against a bound that only decays between events);
+each retail position draws its sell time when it is bought (a binary heap per token); snipers,
+alpha wallets, sybil clusters, creators and rugs act at scheduled times.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from memelab.datasets.synth.base58_nb import splitmix64_nb
-from memelab.datasets.synth.config import (
-    CURVE_K,
-    CURVE_VSOL0,
-    CURVE_VTOK0,
-    CURVE_VTOK_END,
-    K,
-)
 from numba import njit
+
+# Constants the kernels compile in live in this file on purpose: numba's on-disk cache is keyed on
+# the kernel's own source file, so a change made elsewhere would be ignored by a stale cache.
+# pump.fun bonding curve constants (SOL, whole tokens).
+CURVE_VSOL0 = 30.0
+CURVE_VTOK0 = 1_073_000_000.0
+CURVE_REAL_TOK0 = 793_100_000.0
+CURVE_K = CURVE_VSOL0 * CURVE_VTOK0  # 3.219e10 SOL*tokens
+CURVE_VTOK_END = CURVE_VTOK0 - CURVE_REAL_TOK0  # virtual tokens left when the curve completes
+TOKEN_SUPPLY = 1_000_000_000.0
+
+# Index of each float knob in the parameter vector handed to the numba kernel.
+KERNEL_KNOBS: tuple[str, ...] = (
+    "curve_fee",
+    "amm_fee",
+    "max_life_s",
+    "buy_rate0",
+    "quality_gain",
+    "tau0_s",
+    "tau_quality_gain",
+    "interest_sigma",
+    "tau_sigma",
+    "fomo_trigger",
+    "fomo_share",
+    "ramp_s",
+    "bag_lost_p",
+    "bag_lost_sigma",
+    "bundle_wallets",
+    "bundle_sol",
+    "bundle_spread_s",
+    "bundle_hold_mean_s",
+    "bag_hold_mult",
+    "buy_size_median",
+    "buy_size_sigma",
+    "buy_size_max",
+    "hold_mean_s",
+    "momentum_gain",
+    "momentum_cap",
+    "amm_tau_s",
+    "amm_buy_scale",
+    "p_dev_buy",
+    "dev_buy_median",
+    "dev_buy_sigma",
+    "creator_dump_mean_s",
+    "rug_bundle_wallets",
+    "snipers_per_token",
+    "sniper_delay_max_s",
+    "sniper_size_median",
+    "sniper_hold_mean_s",
+    "alpha_quality_min",
+    "alpha_follow_p",
+    "alpha_noise_p",
+    "alpha_delay_min_s",
+    "alpha_delay_max_s",
+    "alpha_size_median",
+    "alpha_hold_mean_s",
+    "clusters_per_token",
+    "sybil_member_p",
+    "sybil_spread_s",
+    "sybil_start_mean_s",
+)
+K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
 
 VENUE_CURVE = 0  # schemas.VENUE_ID["pumpfun"]
 VENUE_AMM = 1  # schemas.VENUE_ID["pumpswap"]
@@ -68,7 +123,6 @@ _P_SIZE_MED = K["buy_size_median"]
 _P_SIZE_SIG = K["buy_size_sigma"]
 _P_SIZE_MAX = K["buy_size_max"]
 _P_HOLD = K["hold_mean_s"]
-_P_SELL_FULL = K["sell_full_p"]
 _P_MOM = K["momentum_gain"]
 _P_MOM_CAP = K["momentum_cap"]
 _P_AMM_TAU = K["amm_tau_s"]
