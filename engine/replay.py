@@ -341,7 +341,9 @@ def run_replay(
 
             it = iter_cached_events(lake, start, end)
         else:
-            it = lake.iter_events(start, end)
+            from memelab.engine.stream import stream_events
+
+            it = stream_events(lake, start, end)
         if progress is not None:
             it = progress(it)
         for chunk in it:

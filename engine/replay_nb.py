@@ -414,7 +414,7 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
 # Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
 # disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
 # calls is cached, so compiling this loop per process costs about a second.
-@njit(cache=False)
+@njit(cache=False, nogil=True)
 def replay_nb(
     events, start, offset, cfg, venues, honeypot, on_event, params, sstate, knobs,
     market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
