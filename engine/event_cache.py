@@ -78,18 +78,40 @@ def load_partition(
                 return _read_npy_into(npy, buffer)
         except (OSError, ValueError):
             pass  # unreadable entry: rebuild it
-    lo = parse_time(date)
-    chunks = list(lake.iter_events(lo, lo + NS_PER_DAY))
-    events = np.concatenate(chunks) if chunks else np.empty(0, EVENT_DTYPE)
     try:
         npy.parent.mkdir(parents=True, exist_ok=True)
         tmp = npy.with_suffix(".tmp.npy")
-        np.save(tmp, events)
+        rows = _write_partition(lake, date, tmp)
         tmp.replace(npy)
-        meta.write_text(json.dumps({"key": key, "rows": len(events)}))
+        meta.write_text(json.dumps({"key": key, "rows": rows}))
+        return _read_npy_into(npy, buffer)
     except OSError:
         pass  # read-only lake: replay without caching
-    return events, buffer
+    lo = parse_time(date)
+    chunks = list(lake.iter_events(lo, lo + NS_PER_DAY))
+    return (np.concatenate(chunks) if chunks else np.empty(0, EVENT_DTYPE)), buffer
+
+
+def _write_partition(lake: Any, date: str, path: Path) -> int:
+    """Decode a partition into ``path`` row group by row group (bounded memory); rows written."""
+    from memelab.engine.stream import _SRC, _decode_into, _ordered_row_groups
+
+    groups = _ordered_row_groups(lake.files("swaps", date))
+    if groups is None:  # overlapping appends: let the lake sort the whole partition
+        lo = parse_time(date)
+        chunks = list(lake.iter_events(lo, lo + NS_PER_DAY))
+        events = np.concatenate(chunks) if chunks else np.empty(0, EVENT_DTYPE)
+        np.save(path, events)
+        return len(events)
+    total = sum(pf.metadata.row_group(rg).num_rows for pf, rg in groups)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=EVENT_DTYPE, shape=(total,))
+    pos = 0
+    for pf, rg in groups:
+        table = pf.read_row_group(rg, columns=_SRC)
+        pos += len(_decode_into(table, out[pos:]))
+    out.flush()
+    del out
+    return total
 
 
 def iter_cached_events(
