@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from memelab.cli._common import emit_json, fail, progress
+from memelab.cli._common import emit_json, fail
 
 HEADLINE = (
     "trades", "win_rate", "total_return", "pnl_sol", "ev_per_trade_sol", "profit_factor",
@@ -45,6 +45,19 @@ def load_config(engine: list[str] | None, config_file: Path | None):
     except (TypeError, ValueError) as exc:
         fail(str(exc))
     return config
+
+
+def events_progress(chunks, total: int):
+    """A progress bar over replayed events (chunks are row groups), on stderr when it is a tty."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc="replay", unit="ev", unit_scale=True, disable=not sys.stderr.isatty(),
+              file=sys.stderr) as bar:  # fmt: skip
+        for chunk in chunks:
+            yield chunk
+            bar.update(len(chunk))
 
 
 def print_headline(metrics: dict[str, Any]) -> None:
@@ -95,11 +108,10 @@ def backtest(
     params = parse_assignments(param, "--param")
     store = Lake(lake).require()
     lo, hi = parse_time(start), parse_time(end)
-    n_parts = len(store._dates_in_window("swaps", lo, hi))
     try:
         result = run_backtest(
             store, strategy, params, config, lo, hi, seed=seed, event_cache=event_cache,
-            progress=lambda it: progress(it, total=n_parts, desc="replay", unit="day"),
+            progress=lambda chunks: events_progress(chunks, store.event_count()),
         )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
