@@ -44,6 +44,9 @@ def test_backtest_writes_trades_equity_metrics_report_and_run(lake, tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["params"]["min_return"] == 0.05 and run["config"]["latency_s"] == 0.8
     assert run["strategy"] == "momentum" and run["source"] == str(lake)
+    from memelab.engine import EngineConfig
+
+    assert EngineConfig.from_dict(run["config"]) == EngineConfig(latency_s=0.8)  # reproducible
     html = (out / "report.html").read_text()
     assert 'src="https://cdn.plot.ly' not in html and len(html) > 1_000_000  # plotly.js inline
     equity = pd.read_parquet(out / "equity.parquet")
