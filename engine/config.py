@@ -244,6 +244,14 @@ class EngineConfig:
         return rec, venues
 
 
+def priority_fee_sol(cu_price_micro_lamports: float, compute_units: float) -> float:
+    """Priority fee in SOL from a compute-unit price (micro-lamports) and a compute-unit limit.
+
+    Solana charges price x units; e.g. 100,000 micro-lamports x 200,000 CU = 0.00002 SOL.
+    """
+    return cu_price_micro_lamports * compute_units * 1e-6 / 1e9
+
+
 MAX_SLOTS = 64  # hard cap on simultaneous positions (open or in flight)
 
 _CFG_FIELDS = (

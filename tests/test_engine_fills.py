@@ -129,3 +129,9 @@ def test_latency_jitter_is_seeded_and_stays_within_latency_plus_jitter():
     assert not np.array_equal(a, c)  # another seed: others
     assert a.min() >= 0.4 and a.max() < 0.4 + 0.5 + 0.011
     assert a.max() - a.min() > 0.1  # it does jitter
+
+
+def test_priority_fee_is_compute_unit_price_times_units():
+    from memelab.engine.config import priority_fee_sol
+
+    assert priority_fee_sol(100_000, 200_000) == pytest.approx(0.00002)
