@@ -2,8 +2,8 @@
 
 Checked in this order on every event of the position's mint (the first that fires wins):
 hard stop -> max hold -> break-even stop (inside its window) -> peak trailing -> take-profit ladder.
-Returns are the mark price against the position's effective entry price (venue fee and own impact
-included), so a position starts slightly below zero.
+Returns are the mark (the position's liquidation price per token) against its effective entry
+price, both with venue fee and own impact included, so a position starts slightly below zero.
 """
 
 from __future__ import annotations

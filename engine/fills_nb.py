@@ -70,3 +70,18 @@ def sell_price_nb(vsol: float, vtok: float, tokens_in: float, fee: float) -> flo
     if tokens_in <= 0.0:
         return 0.0
     return sell_sol_out_nb(vsol, vtok, tokens_in, fee) / tokens_in
+
+
+@njit(cache=True)
+def shift_by_holdings_nb(vsol: float, vtok: float, held: float) -> tuple[float, float]:
+    """The pool as it really is while we hold ``held`` tokens bought from it.
+
+    Recorded reserves come from a history without us. Our open position took ``held`` tokens
+    out of the pool, so the real pool sits further along the same curve (k kept): fewer tokens,
+    more SOL. Selling them back into it returns our own impact, as on chain; with nothing held
+    the pool is the recorded one.
+    """
+    if held <= 0.0 or vtok <= 0.0:
+        return vsol, vtok
+    t = max(vtok - held, 0.01 * vtok)  # never drain the pool completely
+    return vsol * vtok / t, t

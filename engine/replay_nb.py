@@ -29,6 +29,7 @@ from memelab.engine.fills_nb import (
     pool_reserves_nb,
     sell_price_nb,
     sell_sol_out_nb,
+    shift_by_holdings_nb,
     spot_price_nb,
 )
 from memelab.engine.records import (
@@ -96,8 +97,8 @@ HEADROOM = 2 * MAX_SLOTS + 4
 
 
 @njit(cache=True)
-def _pool(m: int, market, venues, cfg) -> tuple[float, float, float, int]:
-    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` right now."""
+def _pool(m: int, market, venues, cfg, held: float) -> tuple[float, float, float, int]:
+    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` now, holding ``held`` tokens."""
     venue = int(market[m, M_VENUE])
     s, t = pool_reserves_nb(
         market[m, M_VSOL],
@@ -107,7 +108,23 @@ def _pool(m: int, market, venues, cfg) -> tuple[float, float, float, int]:
         venues[venue, V_DEPTH_MULT],
         cfg["fallback_depth"],
     )
+    s, t = shift_by_holdings_nb(s, t, held)
     return s, t, venues[venue, V_FEE], venue
+
+
+@njit(cache=True)
+def liquidation_price_nb(m: int, held: float, market, venues, cfg) -> float:
+    """SOL per token we would get selling all ``held`` tokens now (fee and impact included).
+
+    Positions are marked at this price, so exits fire on what a sale would really return and the
+    equity curve never counts our own price impact as profit.
+    """
+    s, t, fee, _ = _pool(m, market, venues, cfg, held)
+    if s <= 0.0:
+        return 0.0
+    if held <= 0.0:
+        return s / t * (1.0 - fee)
+    return sell_price_nb(s, t, held, fee)
 
 
 @njit(cache=True)
@@ -164,7 +181,7 @@ def unit_hash_nb(a: int, b: int, seed: float) -> float:
 @njit(cache=True)
 def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
     """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
-    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg)
+    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg, pos["tokens"])
     pos["pending"] = side
     pos["order_sol"] = sol
     pos["order_tokens"] = tokens
@@ -242,7 +259,7 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
 
 @njit(cache=True)
 def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills):
-    s, t, fee, venue = _pool(pos["mint"], market, venues, cfg)
+    s, t, fee, venue = _pool(pos["mint"], market, venues, cfg, 0.0)
     sol = pos["order_sol"]
     prio = cfg["priority_fee"]
     status = FILL_OK
@@ -265,9 +282,7 @@ def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, f
     tx = prio + cfg["tip"]
     acct[A_CASH] -= sol + tx
     _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, sol * fee, tx)
-    mark = spot_price_nb(
-        market[pos["mint"], M_VSOL], market[pos["mint"], M_VTOK], market[pos["mint"], M_PRICE]
-    )
+    mark = liquidation_price_nb(pos["mint"], tokens, market, venues, cfg)
     pos["state"] = SLOT_OPEN
     pos["pending"] = 0
     pos["tokens"] = tokens
@@ -287,7 +302,7 @@ def execute_sell_nb(
     pos, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
 ):
     m = pos["mint"]
-    s, t, fee, venue = _pool(m, market, venues, cfg)
+    s, t, fee, venue = _pool(m, market, venues, cfg, pos["tokens"])
     qty = min(pos["order_tokens"], pos["tokens"])
     prio = cfg["priority_fee"]
     status = FILL_OK
@@ -331,6 +346,10 @@ def execute_sell_nb(
     pos["attempts"] = 0
     if pos["tokens"] <= pos["tokens0"] * 1e-9:
         close_position_nb(pos, ts, pos["order_reason"], mint_slot, acct, iacct, trades, cfg)
+    else:  # what is left is worth its own (smaller-impact) liquidation price
+        mark = liquidation_price_nb(m, pos["tokens"], market, venues, cfg)
+        acct[A_MARK] += pos["tokens"] * (mark - pos["mark"])
+        pos["mark"] = mark
 
 
 @njit(cache=True)
@@ -484,14 +503,15 @@ def replay_nb(
         if j >= 0:
             p = slots[j]
             if p["state"] == SLOT_OPEN and px == px:
-                acct[A_MARK] += p["tokens"] * (px - p["mark"])
-                p["mark"] = px
+                mark = liquidation_price_nb(m, p["tokens"], market, venues, cfg)
+                acct[A_MARK] += p["tokens"] * (mark - p["mark"])
+                p["mark"] = mark
                 knobs_dirty = True
                 if p["pending"] == 0:
                     if rug:
                         reason, qty = EXIT_RUG, p["tokens"]
                     else:
-                        reason, qty = exit_decision_nb(p, px, ts, cfg)
+                        reason, qty = exit_decision_nb(p, mark, ts, cfg)
                     if reason != NO_EXIT:
                         log_order_nb(
                             orders,
@@ -577,7 +597,7 @@ def finalize_nb(cfg, venues, market, mint_slot, slots, acct, iacct, fills, trade
         if p["state"] == SLOT_PENDING_BUY:
             _free_slot(p, mint_slot, iacct)
         elif p["state"] == SLOT_OPEN:
-            s, t, fee, _ = _pool(p["mint"], market, venues, cfg)
+            s, t, fee, _ = _pool(p["mint"], market, venues, cfg, p["tokens"])
             qty = p["tokens"]
             sol = sell_sol_out_nb(s, t, qty, fee)
             p["order_reason"] = EXIT_END

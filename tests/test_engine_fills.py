@@ -86,7 +86,10 @@ def test_rug_marks_the_mint_and_the_exit_sells_into_the_collapsed_pool():
     trade = out.trades[0]
     assert trade["exit_reason"] == 8  # rug
     tokens = out.fills[0]["tokens"]
-    expected = 2.0 * tokens / (VT0 * 5 + tokens) * 0.99 - 0.003
+    # our tokens are still out of the pool: it sits at (2 x 5VT0 / (5VT0 - q), 5VT0 - q)
+    pool_t = VT0 * 5 - tokens
+    pool_s = 2.0 * VT0 * 5 / pool_t
+    expected = pool_s * tokens / (pool_t + tokens) * 0.99 - 0.003
     assert trade["exit_sol"] == pytest.approx(expected, rel=1e-12)
     assert out.rejects[9] == 1  # the later entry in the rugged mint was refused
 
@@ -135,3 +138,15 @@ def test_priority_fee_is_compute_unit_price_times_units():
     from memelab.engine.config import priority_fee_sol
 
     assert priority_fee_sol(100_000, 200_000) == pytest.approx(0.00002)
+
+
+def test_a_round_trip_in_a_quiet_pool_gets_its_own_impact_back_and_loses_only_fees():
+    # 5 SOL into a 30 SOL curve moves the price ~35%; selling straight back returns it
+    tape = Tape().create(0, 0).signal(1, 0).tick(2, 0).close_signal(3, 0).tick(4, 0)
+    out = run(tape, BASE.replace(position_fraction=0.25))
+    buy, sell = out.fills[0], out.fills[1]
+    assert buy["sol"] == pytest.approx(5.0)
+    assert sell["tokens"] == buy["tokens"]
+    assert sell["sol"] == pytest.approx(5.0 * 0.99 * 0.99, rel=1e-12)  # the 1% fee, twice
+    trade = out.trades[0]
+    assert trade["exit_sol"] - trade["entry_sol"] == pytest.approx(5.0 * (0.99**2 - 1) - 0.006)
