@@ -42,7 +42,7 @@ For each event, in time order:
 3. **Market** -- the event updates its mint's reserves and spot price; a liquidity event (side 0)
    that removes >= ``rug_drop`` of the SOL reserve marks the mint rugged.
 4. **Exits** -- the open position in this mint is marked at its liquidation price (what selling
-   it all would return now, with the pool shifted by the tokens we hold) and its exits are
+   it all would return now, our own SOL still in the pool) and its exits are
    checked (rug, hard stop, max hold, break-even, peak trailing, TP ladder); when a max-hold
    deadline of any position has passed, it is sent out even if its mint is quiet.
 5. **Strategy** -- knobs are refreshed, then ``on_event`` is called.

@@ -73,15 +73,16 @@ def sell_price_nb(vsol: float, vtok: float, tokens_in: float, fee: float) -> flo
 
 
 @njit(cache=True)
-def shift_by_holdings_nb(vsol: float, vtok: float, held: float) -> tuple[float, float]:
-    """The pool as it really is while we hold ``held`` tokens bought from it.
+def shift_by_own_sol_nb(vsol: float, vtok: float, own_sol: float) -> tuple[float, float]:
+    """The pool as it really is while ``own_sol`` SOL of ours sits in it (k kept).
 
-    Recorded reserves come from a history without us. Our open position took ``held`` tokens
-    out of the pool, so the real pool sits further along the same curve (k kept): fewer tokens,
-    more SOL. Selling them back into it returns our own impact, as on chain; with nothing held
-    the pool is the recorded one.
+    Recorded reserves come from a history without us. Our open position put ``own_sol`` into
+    the pool (net of what our partial sells took out); other traders' recorded flows are assumed
+    unchanged in SOL, so the real pool is the recorded one plus our SOL, further along the same
+    curve. Selling back into a quiet pool then returns our own impact, as on chain; our impact
+    fades as the pool grows; with no position the pool is the recorded one.
     """
-    if held <= 0.0 or vtok <= 0.0:
+    if own_sol == 0.0 or vsol <= 0.0 or vtok <= 0.0:
         return vsol, vtok
-    t = max(vtok - held, 0.01 * vtok)  # never drain the pool completely
-    return vsol * vtok / t, t
+    s = max(vsol + own_sol, 0.01 * vsol)  # never drain the pool completely
+    return s, vsol * vtok / s

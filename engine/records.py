@@ -125,7 +125,8 @@ POS_DTYPE = np.dtype(
         ("cost", np.float64),  # entry_sol so far
         ("proceeds", np.float64),  # exit_sol so far
         ("fees", np.float64),
-        ("mark", np.float64),  # last price
+        ("pool_sol", np.float64),  # our SOL in the pool (buy input after fee, less sells)
+        ("mark", np.float64),  # liquidation price per token
         ("peak", np.float64),
         ("last_reason", np.int64),
         ("n_sells", np.int64),

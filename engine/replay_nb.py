@@ -29,7 +29,7 @@ from memelab.engine.fills_nb import (
     pool_reserves_nb,
     sell_price_nb,
     sell_sol_out_nb,
-    shift_by_holdings_nb,
+    shift_by_own_sol_nb,
     spot_price_nb,
 )
 from memelab.engine.records import (
@@ -97,8 +97,8 @@ HEADROOM = 2 * MAX_SLOTS + 4
 
 
 @njit(cache=True)
-def _pool(m: int, market, venues, cfg, held: float) -> tuple[float, float, float, int]:
-    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` now, holding ``held`` tokens."""
+def _pool(m: int, market, venues, cfg, own_sol: float) -> tuple[float, float, float, int]:
+    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` now, ``own_sol`` of ours in it."""
     venue = int(market[m, M_VENUE])
     s, t = pool_reserves_nb(
         market[m, M_VSOL],
@@ -108,18 +108,18 @@ def _pool(m: int, market, venues, cfg, held: float) -> tuple[float, float, float
         venues[venue, V_DEPTH_MULT],
         cfg["fallback_depth"],
     )
-    s, t = shift_by_holdings_nb(s, t, held)
+    s, t = shift_by_own_sol_nb(s, t, own_sol)
     return s, t, venues[venue, V_FEE], venue
 
 
 @njit(cache=True)
-def liquidation_price_nb(m: int, held: float, market, venues, cfg) -> float:
+def liquidation_price_nb(m: int, held: float, own_sol: float, market, venues, cfg) -> float:
     """SOL per token we would get selling all ``held`` tokens now (fee and impact included).
 
     Positions are marked at this price, so exits fire on what a sale would really return and the
     equity curve never counts our own price impact as profit.
     """
-    s, t, fee, _ = _pool(m, market, venues, cfg, held)
+    s, t, fee, _ = _pool(m, market, venues, cfg, own_sol)
     if s <= 0.0:
         return 0.0
     if held <= 0.0:
@@ -181,7 +181,7 @@ def unit_hash_nb(a: int, b: int, seed: float) -> float:
 @njit(cache=True)
 def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
     """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
-    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg, pos["tokens"])
+    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg, pos["pool_sol"])
     pos["pending"] = side
     pos["order_sol"] = sol
     pos["order_tokens"] = tokens
@@ -282,7 +282,8 @@ def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, f
     tx = prio + cfg["tip"]
     acct[A_CASH] -= sol + tx
     _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, sol * fee, tx)
-    mark = liquidation_price_nb(pos["mint"], tokens, market, venues, cfg)
+    own = sol * (1.0 - fee)  # what entered the pool
+    mark = liquidation_price_nb(pos["mint"], tokens, own, market, venues, cfg)
     pos["state"] = SLOT_OPEN
     pos["pending"] = 0
     pos["tokens"] = tokens
@@ -292,6 +293,7 @@ def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, f
     pos["cost"] = sol + tx
     pos["proceeds"] = 0.0
     pos["fees"] = sol * fee + tx
+    pos["pool_sol"] = own
     pos["mark"] = mark
     pos["peak"] = price
     acct[A_MARK] += tokens * mark
@@ -302,7 +304,7 @@ def execute_sell_nb(
     pos, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
 ):
     m = pos["mint"]
-    s, t, fee, venue = _pool(m, market, venues, cfg, pos["tokens"])
+    s, t, fee, venue = _pool(m, market, venues, cfg, pos["pool_sol"])
     qty = min(pos["order_tokens"], pos["tokens"])
     prio = cfg["priority_fee"]
     status = FILL_OK
@@ -340,6 +342,7 @@ def execute_sell_nb(
     pos["proceeds"] += net
     pos["fees"] += sol / (1.0 - fee) * fee + tx
     pos["tokens"] -= qty
+    pos["pool_sol"] -= sol / (1.0 - fee)  # the gross SOL that left the pool
     acct[A_MARK] -= qty * pos["mark"]
     pos["n_sells"] += 1
     pos["pending"] = 0
@@ -347,7 +350,7 @@ def execute_sell_nb(
     if pos["tokens"] <= pos["tokens0"] * 1e-9:
         close_position_nb(pos, ts, pos["order_reason"], mint_slot, acct, iacct, trades, cfg)
     else:  # what is left is worth its own (smaller-impact) liquidation price
-        mark = liquidation_price_nb(m, pos["tokens"], market, venues, cfg)
+        mark = liquidation_price_nb(m, pos["tokens"], pos["pool_sol"], market, venues, cfg)
         acct[A_MARK] += pos["tokens"] * (mark - pos["mark"])
         pos["mark"] = mark
 
@@ -503,7 +506,9 @@ def replay_nb(
         if j >= 0:
             p = slots[j]
             if p["state"] == SLOT_OPEN and px == px:
-                mark = liquidation_price_nb(m, p["tokens"], market, venues, cfg)
+                if rug:
+                    p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
+                mark = liquidation_price_nb(m, p["tokens"], p["pool_sol"], market, venues, cfg)
                 acct[A_MARK] += p["tokens"] * (mark - p["mark"])
                 p["mark"] = mark
                 knobs_dirty = True
@@ -565,6 +570,7 @@ def replay_nb(
                 p["attempts"] = 0
                 p["n_sells"] = 0
                 p["tokens"] = 0.0
+                p["pool_sol"] = 0.0
                 mint_slot[m] = k
                 record_entry_nb(ts, iacct)
                 send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
@@ -597,7 +603,7 @@ def finalize_nb(cfg, venues, market, mint_slot, slots, acct, iacct, fills, trade
         if p["state"] == SLOT_PENDING_BUY:
             _free_slot(p, mint_slot, iacct)
         elif p["state"] == SLOT_OPEN:
-            s, t, fee, _ = _pool(p["mint"], market, venues, cfg, p["tokens"])
+            s, t, fee, _ = _pool(p["mint"], market, venues, cfg, p["pool_sol"])
             qty = p["tokens"]
             sol = sell_sol_out_nb(s, t, qty, fee)
             p["order_reason"] = EXIT_END

@@ -86,10 +86,8 @@ def test_rug_marks_the_mint_and_the_exit_sells_into_the_collapsed_pool():
     trade = out.trades[0]
     assert trade["exit_reason"] == 8  # rug
     tokens = out.fills[0]["tokens"]
-    # our tokens are still out of the pool: it sits at (2 x 5VT0 / (5VT0 - q), 5VT0 - q)
-    pool_t = VT0 * 5 - tokens
-    pool_s = 2.0 * VT0 * 5 / pool_t
-    expected = pool_s * tokens / (pool_t + tokens) * 0.99 - 0.003
+    # the rugger pulled our SOL out with everyone else's: we sell into the recorded remains
+    expected = 2.0 * tokens / (VT0 * 5 + tokens) * 0.99 - 0.003
     assert trade["exit_sol"] == pytest.approx(expected, rel=1e-12)
     assert out.rejects[9] == 1  # the later entry in the rugged mint was refused
 
@@ -150,3 +148,14 @@ def test_a_round_trip_in_a_quiet_pool_gets_its_own_impact_back_and_loses_only_fe
     assert sell["sol"] == pytest.approx(5.0 * 0.99 * 0.99, rel=1e-12)  # the 1% fee, twice
     trade = out.trades[0]
     assert trade["exit_sol"] - trade["entry_sol"] == pytest.approx(5.0 * (0.99**2 - 1) - 0.006)
+
+
+def test_our_sol_stays_in_the_pool_while_others_trade_as_recorded():
+    tape = Tape().create(0, 0).signal(1, 0).tick(2, 0)
+    tape.buy(3, 0, 30.0, trader=50).close_signal(4, 0).tick(5, 0)
+    out = run(tape, BASE.replace(position_fraction=0.25, tp_levels=(50.0, 60.0, 70.0)))
+    q = out.fills[0]["tokens"]
+    vs_hist, vt_hist = VS0 + 29.7, VS0 * VT0 / (VS0 + 29.7)  # after the recorded 30 SOL buy
+    s = vs_hist + 5.0 * 0.99  # plus our 4.95 SOL
+    t = vs_hist * vt_hist / s
+    assert out.fills[1]["sol"] == pytest.approx(s * q / (t + q) * 0.99, rel=1e-12)

@@ -107,7 +107,7 @@ BIG = CFG.replace(position_fraction=0.3, max_position_sol=100.0)
 
 
 def test_daily_drawdown_limit_blocks_entries_for_the_rest_of_the_day():
-    tape = crash(opened(1), [0], 20).signal(100, 1).signal(DAY + 100, 2)
+    tape = crash(opened(1), [0], 20, mult=0.05).signal(100, 1).signal(DAY + 100, 2)
     verdicts, out, _ = entries(tape, BIG.replace(weekly_dd_limit=0.9))
     assert out.trades[0]["exit_sol"] - out.trades[0]["entry_sol"] < -8.0
     assert verdicts == [ACCEPTED, REJECT_DAILY_DD, ACCEPTED]
@@ -115,13 +115,13 @@ def test_daily_drawdown_limit_blocks_entries_for_the_rest_of_the_day():
 
 def test_weekly_drawdown_limit_blocks_until_monday():
     # T0 is Thursday 2026-01-01: Monday is 4 days later
-    tape = crash(opened(1), [0], 20).signal(DAY + 100, 1).signal(4 * DAY + 100, 2)
+    tape = crash(opened(1), [0], 20, mult=0.05).signal(DAY + 100, 1).signal(4 * DAY + 100, 2)
     verdicts, _, _ = entries(tape, BIG.replace(daily_dd_limit=0.9, weekly_dd_limit=0.1))
     assert verdicts == [ACCEPTED, REJECT_WEEKLY_DD, ACCEPTED]
 
 
 def test_portfolio_stop_halts_entries_for_good():
-    tape = crash(opened(1), [0], 20).signal(DAY + 100, 1).signal(9 * DAY, 2)
+    tape = crash(opened(1), [0], 20, mult=0.05).signal(DAY + 100, 1).signal(9 * DAY, 2)
     verdicts, _, _ = entries(
         tape, BIG.replace(daily_dd_limit=0.9, weekly_dd_limit=0.9, portfolio_stop=0.1)
     )
