@@ -24,31 +24,20 @@ from memelab.engine.replay_nb import (
     MARKET_FIELDS,
     finalize_nb,
     replay_nb,
+    scan_events_nb,
 )
-from memelab.engine.risk import N_ACCT, N_IACCT, N_KNOBS, N_REJECT
-from numba import njit
-
-
-@njit(cache=True)
-def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
-    """(min mint, max mint, first index out of time order or -1), in one pass.
-
-    The kernel indexes per-mint arrays without bounds checks and assumes time order, so both are
-    verified before it runs.
-    """
-    low = np.iinfo(np.int32).max
-    top = -1
-    bad = -1
-    prev = last_ts
-    for i in range(events.shape[0]):
-        e = events[i]
-        m = e["mint"]
-        low = min(low, m)
-        top = max(top, m)
-        if e["ts"] < prev and bad < 0:
-            bad = i
-        prev = e["ts"]
-    return low, top, bad
+from memelab.engine.risk import (
+    I_LAST_TS,
+    I_N_EQUITY,
+    I_N_FILLS,
+    I_N_ORDERS,
+    I_N_TRADES,
+    I_STARTED,
+    N_ACCT,
+    N_IACCT,
+    N_KNOBS,
+    N_REJECT,
+)
 
 
 @dataclass
@@ -156,8 +145,6 @@ class Replay:
         self.finished = False
 
     def _grow(self) -> None:
-        from memelab.engine.risk import I_N_EQUITY, I_N_FILLS, I_N_ORDERS, I_N_TRADES
-
         for name, counter in (
             ("orders", I_N_ORDERS),
             ("fills", I_N_FILLS),
@@ -178,8 +165,6 @@ class Replay:
             raise TypeError(f"events must have EVENT_DTYPE, got {events.dtype}")
         if len(events) == 0:
             return
-        from memelab.engine.risk import I_LAST_TS, I_STARTED
-
         last_ts = int(self.iacct[I_LAST_TS]) if self.iacct[I_STARTED] else np.iinfo(np.int64).min
         low, top, bad = scan_events_nb(events, last_ts)
         if bad >= 0:
@@ -207,8 +192,6 @@ class Replay:
 
     def finish(self) -> ReplayOutput:
         """Liquidate open positions at the last reserves and return trimmed records."""
-        from memelab.engine.risk import I_N_EQUITY, I_N_FILLS, I_N_ORDERS, I_N_TRADES
-
         if not self.finished:
             self._grow()
             finalize_nb(

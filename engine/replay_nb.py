@@ -433,6 +433,28 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
     iacct[I_NEXT_SAMPLE_TS] = (ts // every + 1) * every
 
 
+@njit(cache=True)
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
+    """(min mint, max mint, first index out of time order or -1), in one pass.
+
+    The kernel indexes per-mint arrays without bounds checks and assumes time order, so both are
+    verified before it runs.
+    """
+    low = np.iinfo(np.int32).max
+    top = -1
+    bad = -1
+    prev = last_ts
+    for i in range(events.shape[0]):
+        e = events[i]
+        m = e["mint"]
+        low = min(low, m)
+        top = max(top, m)
+        if e["ts"] < prev and bad < 0:
+            bad = i
+        prev = e["ts"]
+    return low, top, bad
+
+
 # Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
 # disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
 # calls is cached, so compiling this loop per process costs about a second.
