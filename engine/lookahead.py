@@ -2,7 +2,8 @@
 
 Run a strategy over events, perturb every event strictly after a cut time (sizes, sides, reserves,
 prices: timestamps and mints are kept so the order of events is unchanged), run again, and demand
-that every decision (order) and every fill up to the cut is identical, bit for bit. A strategy
+that every decision (order), every fill and every equity sample up to the cut is identical, bit
+for bit. A strategy
 that peeks at future events -- through its state, precomputed inputs, or an engine bug -- is
 caught. Usable as a test helper by every strategy (``assert check_lookahead(...).passed``) and
 as ``memelab check lookahead``.
@@ -92,12 +93,12 @@ def check_lookahead(
     _, pert = run_replay(perturbed, strategy, params, config, honeypot=honeypot)
     diff = None
     n_orders = n_fills = 0
-    for what in ("orders", "fills"):
+    for what in ("orders", "fills", "equity"):
         a, b = getattr(base, what), getattr(pert, what)
         a, b = a[a["ts"] <= cut_ts], b[b["ts"] <= cut_ts]
         if what == "orders":
             n_orders = len(a)
-        else:
+        elif what == "fills":
             n_fills = len(a)
         diff = diff or _first_diff(a, b, what)
     return LookaheadReport(
