@@ -10,35 +10,41 @@ T0 = 1_700_000_000 * 10**9
 K_CURVE = 30.0 * 1_073_000_000.0
 
 
-def make_market(seed: int, n_mints: int = 96, trades: int = 160, pump: bool = False) -> np.ndarray:
-    """Bonding-curve trades of mints launched a minute apart. ``pump``: each mint has a phase of
-    persistent buying (a real, exploitable momentum edge); otherwise sides are coin flips."""
+def make_market(
+    seed: int, n_mints: int = 96, trades: int = 160, pump: bool = False, sigma: float = 0.03
+) -> np.ndarray:
+    """Bonding-curve trades of mints launched a minute apart.
+
+    Without ``pump`` each mint's price is a martingale (log steps ``N(-s^2/2, s)``): no strategy
+    has an edge before costs, so after fees every combination should lose. With ``pump`` each
+    mint has 50 trades of +2% drift (a sustained run a momentum entry can ride) and three traps
+    outside it (4 trades up 3%, then 4 down 3%): strict entry thresholds catch the runs and skip
+    the traps, lax ones pay for the traps -- an edge that ranks the parameters consistently.
+    """
     rng = np.random.default_rng(seed)
     rows = []
     for m in range(n_mints):
         t = T0 + m * 60 * 10**9
-        vs, vt = 30.0, K_CURVE / 30.0
+        vs = 60.0
         pump_at = rng.integers(20, 60)
+        drift = np.zeros(trades)
+        if pump:
+            drift[pump_at : pump_at + 50] = 0.02
+            for a in rng.integers(0, trades - 12, 3):
+                if not pump_at - 12 <= a < pump_at + 50:
+                    drift[a : a + 4] = 0.03
+                    drift[a + 4 : a + 8] = -0.03
         for j in range(trades):
             t += int(rng.exponential(2.0) * 1e9) + 1
-            in_pump = pump and pump_at <= j < pump_at + 50
-            p_buy = 0.92 if in_pump else 0.5
-            side = 1 if rng.random() < p_buy else -1
-            sol = rng.exponential(1.5 if in_pump else 0.8)
-            if side > 0:
-                nvs = vs + sol
-                tokens = vt - K_CURVE / nvs
-            else:
-                sol = min(sol, vs - 31.0) if vs > 31.5 else 0.0
-                if sol <= 0.0:
-                    side, sol = 1, 0.2
-                    nvs = vs + sol
-                    tokens = vt - K_CURVE / nvs
-                else:
-                    nvs = vs - sol
-                    tokens = K_CURVE / nvs - vt
-            vs, vt = nvs, K_CURVE / nvs
-            rows.append((t, 0, m, j % 37, side, 0, sol, abs(tokens), vs / vt, vs, vt, np.nan))
+            # price = vs^2 / K on the curve: a log-price step x scales vs by exp(x / 2)
+            x = rng.normal(drift[j] - sigma * sigma / 2, sigma)
+            new_vs = vs * np.exp(x / 2)
+            side = 1 if new_vs > vs else -1
+            tokens = abs(K_CURVE / vs - K_CURVE / new_vs)
+            sol = abs(new_vs - vs)
+            vs = new_vs
+            vt = K_CURVE / vs
+            rows.append((t, 0, m, j % 37, side, 0, sol, tokens, vs / vt, vs, vt, np.nan))
     ev = np.array(rows, dtype=EVENT_DTYPE)
     return ev[np.argsort(ev["ts"], kind="stable")]
 

@@ -12,7 +12,7 @@ from sweep_markets import CONFIG, GRID, make_market
 
 @pytest.fixture(scope="module")
 def noise():
-    return make_market(2)
+    return make_market(1)
 
 
 @pytest.fixture(scope="module")
