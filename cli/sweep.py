@@ -75,6 +75,9 @@ def sweep(
     scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler, tcp://host:8786."),
     workers: int = typer.Option(None, "--workers", help="Run on a local Dask cluster of N."),
     memory_mb: float = typer.Option(1024.0, "--memory-mb", help="Memory budget per process."),
+    top_trades: int = typer.Option(
+        0, "--top-trades", help="Keep each combination's K best trades (top_trades.parquet)."
+    ),
     config: Path = ConfigOpt,
     out: Path = OutOpt,
     as_json: bool = JsonOpt,
@@ -95,11 +98,12 @@ def sweep(
             res = run_sweep_distributed(
                 lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 scheduler=scheduler, workers=workers or 2, memory_mb=memory_mb, progress=progress,
+                top_k=top_trades,
             )  # fmt: skip
         else:
             res = run_sweep(
                 lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
-                memory_mb=memory_mb, progress=progress,
+                memory_mb=memory_mb, progress=progress, top_k=top_trades,
             )  # fmt: skip
         doc = res.save(out, select_by)
     except (ParamError, SweepError, ValidationError, ValueError) as exc:

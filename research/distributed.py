@@ -41,7 +41,8 @@ def _sweep_task(
     edges: np.ndarray,
     threads: int,
     memory_mb: float,
-) -> tuple[pd.DataFrame, np.ndarray, int]:
+    top_k: int = 0,
+) -> tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]:
     """Runs on a worker: the worker opens the lake at ``lake_path`` itself."""
     res = run_sweep(
         lake_path,
@@ -54,8 +55,9 @@ def _sweep_task(
         threads=threads,
         memory_mb=memory_mb,
         combo_ids=combo_ids,
+        top_k=top_k,
     )
-    return res.table, res.bucket_returns, int(res.meta["events"])
+    return res.table, res.bucket_returns, int(res.meta["events"]), res.top_trades
 
 
 def run_sweep_distributed(
@@ -73,6 +75,7 @@ def run_sweep_distributed(
     memory_mb: float = 1024.0,
     client: Any = None,
     progress: Callable[..., Iterable] | None = None,
+    top_k: int = 0,
 ) -> SweepResult:
     """The sweep of ``space`` over the lake at ``lake_path``, split into chunks of
     ``chunk_combos`` combinations (default: two chunks per worker thread) on Dask.
@@ -112,10 +115,10 @@ def run_sweep_distributed(
             ids = np.arange(lo_i, min(lo_i + chunk_combos, len(space)))
             fut = client.submit(
                 _sweep_task, lake_path, strategy, space[ids], ids, config, start, end, edges,
-                threads_per_task, memory_mb, pure=False,
+                threads_per_task, memory_mb, top_k, pure=False,
             )  # fmt: skip
             futures[fut] = i
-        parts: dict[int, tuple[pd.DataFrame, np.ndarray, int]] = {}
+        parts: dict[int, tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]] = {}
         done: Iterable = as_completed(list(futures))
         if progress is not None:
             done = progress(done, total=len(futures), desc=f"sweep {strategy} (dask)", unit="chunk")
@@ -130,6 +133,7 @@ def run_sweep_distributed(
     ordered = [parts[i] for i in range(len(bounds))]
     table = pd.concat([p[0] for p in ordered], ignore_index=True)
     returns = np.concatenate([p[1] for p in ordered], axis=1)
+    top_trades = pd.concat([p[3] for p in ordered], ignore_index=True) if top_k > 0 else None
     meta = {
         "strategy": strategy,
         "combos": int(len(space)),
@@ -143,4 +147,4 @@ def run_sweep_distributed(
         "source": lake_path,
         "dask": {"scheduler": scheduler or "LocalCluster", "chunks": len(bounds)},
     }
-    return SweepResult(strategy, space, table, returns, edges, meta)
+    return SweepResult(strategy, space, table, returns, edges, meta, top_trades)

@@ -83,6 +83,7 @@ class SweepResult:
     bucket_returns: np.ndarray
     bucket_edges: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+    top_trades: pd.DataFrame | None = None  # each combination's best trades, when asked for
 
     def best(self, select_by: str = "sharpe") -> pd.Series:
         """The row with the highest ``select_by`` (first on ties: lowest combo id)."""
@@ -106,6 +107,8 @@ class SweepResult:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         self.table.to_parquet(out / "results.parquet", index=False)
+        if self.top_trades is not None:
+            self.top_trades.to_parquet(out / "top_trades.parquet", index=False)
         np.save(out / "bucket_returns.npy", self.bucket_returns)
         gates = self.gates(select_by)
         best = self.best(select_by)
@@ -303,6 +306,7 @@ def run_sweep(
     progress: Callable[..., Iterable] | None = None,
     combo_ids: np.ndarray | None = None,
     tile_events: int = 1 << 22,
+    top_k: int = 0,
 ) -> SweepResult:
     """Replay every combination of ``space`` (default: the strategy's ``SWEEP`` grid) over a lake
     or ``EVENT_DTYPE`` array; one row of metrics per combination.
@@ -310,7 +314,9 @@ def run_sweep(
     ``batch_size`` combinations run per kernel call (default: as many as fit ``memory_mb``);
     ``threads`` caps numba's threads (Dask workers pass their share). Events are fed to the
     kernel in tiles of ``tile_events`` so that a tile stays in cache while every combination of
-    the batch replays it (the replay resumes exactly across tiles). ``combo_ids`` labels the
+    the batch replays it (the replay resumes exactly across tiles). ``top_k > 0`` keeps each
+    combination's ``top_k`` best trades by P&L (``SweepResult.top_trades``); the others are
+    folded into the metrics and dropped. ``combo_ids`` labels the
     rows (default ``0..K-1``; the distributed driver passes the global ids of its chunk).
     """
 
@@ -346,6 +352,7 @@ def run_sweep(
     exposure = np.zeros(k_total)
     bucket_eq = np.full((k_total, len(edges) - 1), np.nan)
     n_events = 0
+    top_all: list[tuple[int, np.ndarray]] = []
     batches = [np.arange(i, min(i + batch_size, k_total)) for i in range(0, k_total, batch_size)]
     it: Iterable = batches
     if progress is not None:
@@ -355,6 +362,7 @@ def run_sweep(
             n_events = _run_batch(
                 mod, src, space[group.idx], group.states, cfg, cfg_arr, venues, config,
                 edges, acc_f, acc_i, rejects_all, exposure, bucket_eq, group.idx, tile_events,
+                top_k, top_all,
             )  # fmt: skip
     table = _metrics_table(mod, space, combo_ids, acc_f, acc_i, rejects_all, exposure, config)
     returns = _bucket_returns(bucket_eq, config.initial_equity)
@@ -373,7 +381,21 @@ def run_sweep(
         "config": config.to_dict(),
         "source": str(src.lake.root) if src.lake is not None else "events",
     }
-    return SweepResult(mod.NAME, space, table, returns, edges, meta)
+    top_trades = _top_trades_frame(top_all, combo_ids) if top_k > 0 else None
+    return SweepResult(mod.NAME, space, table, returns, edges, meta, top_trades)
+
+
+def _top_trades_frame(top_all: list[tuple[int, np.ndarray]], combo_ids: np.ndarray) -> pd.DataFrame:
+    """The kept best trades as one frame: ``combo`` then the engine's trade record fields."""
+    from memelab.engine.records import EXIT_REASONS
+
+    top_all = sorted(top_all, key=lambda x: x[0])
+    recs = [r for _, r in top_all]
+    frame = pd.DataFrame(np.concatenate(recs) if recs else np.zeros(0, dtype=TRADE_DTYPE))
+    frame.insert(0, "combo", np.repeat([combo_ids[i] for i, _ in top_all], [len(r) for r in recs]))
+    frame["pnl_sol"] = frame["exit_sol"] - frame["entry_sol"]
+    frame["exit_reason"] = np.asarray(EXIT_REASONS, dtype=object)[frame["exit_reason"].to_numpy()]
+    return frame
 
 
 @dataclass
@@ -404,6 +426,7 @@ def _state_groups(mod: ModuleType, ctx: Any, space: np.ndarray, idx: np.ndarray)
 def _run_batch(
     mod, src, params, sstates, cfg, cfg_arr, venues, config, edges,
     acc_f_all, acc_i_all, rejects_all, exposure_all, bucket_eq_all, idx, tile_events,
+    top_k, top_all,
 ) -> int:  # fmt: skip
     b = len(params)
     n = int(src.ctx.n_mints)
@@ -423,26 +446,34 @@ def _run_batch(
     acc_f[:, snb.F_PEAK_EQ] = config.initial_equity
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
     bucket_eq = np.full((b, len(edges) - 1), np.nan)
+    top = np.zeros((b, top_k), dtype=TRADE_DTYPE)
+    top_n = np.zeros(b, dtype=np.int64)
     params = np.ascontiguousarray(params)
     kernel = snb.sweep_chunk_nb if numba.get_num_threads() > 1 else snb.sweep_chunk_serial_nb
     offset = src.first_index  # global event index, as the engine numbers signals in a window
     for chunk in src.chunks():
-        top = int(chunk["mint"].max()) if len(chunk) else -1
-        if top >= n:
-            raise SweepError(f"event mint id {top} outside the lake's {n} mints")
+        top_mint = int(chunk["mint"].max()) if len(chunk) else -1
+        if top_mint >= n:
+            raise SweepError(f"event mint id {top_mint} outside the lake's {n} mints")
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
             kernel(
                 chunk[lo : lo + tile_events], offset + lo, cfg_arr, venues, src.honeypot,
                 mod.on_event, params, sstates, knobs, market, mint_slot, slots, acct, iacct,
-                rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq,
+                rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq, top,
+                top_n,
             )  # fmt: skip
         offset += len(chunk)
     n_events = offset - src.first_index
     snb.sweep_finish_nb(
         cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,
-        acc_f, acc_i, edges, bucket_eq,
+        acc_f, acc_i, edges, bucket_eq, top, top_n,
     )  # fmt: skip
+    for j, i in enumerate(idx):
+        if top_n[j]:
+            kept = top[j, : top_n[j]]
+            order = np.argsort(-(kept["exit_sol"] - kept["entry_sol"]), kind="stable")
+            top_all.append((int(i), kept[order].copy()))
     acc_f_all[idx] = acc_f
     acc_i_all[idx] = acc_i
     rejects_all[idx] = rejects

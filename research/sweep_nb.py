@@ -55,14 +55,40 @@ def _state_row_impl(stacked, b):
 
 
 @njit(cache=True)
-def drain_nb(b, trades, fills, equity, iacct, acc_f, acc_i, bucket_edges, bucket_eq):
+def keep_top_nb(top, top_n, b, trade) -> None:
+    """Keep the ``top.shape[1]`` best trades (by P&L) of combination ``b``; earliest on ties."""
+    cap = top.shape[1]
+    pnl = trade["exit_sol"] - trade["entry_sol"]
+    c = top_n[b]
+    if c < cap:
+        top[b, c] = trade
+        top_n[b] = c + 1
+        return
+    worst = 0
+    worst_pnl = top[b, 0]["exit_sol"] - top[b, 0]["entry_sol"]
+    for j in range(1, cap):
+        v = top[b, j]["exit_sol"] - top[b, j]["entry_sol"]
+        if v < worst_pnl:
+            worst, worst_pnl = j, v
+    if pnl > worst_pnl:
+        top[b, worst] = trade
+
+
+@njit(cache=True)
+def drain_nb(
+    b, trades, fills, equity, iacct, acc_f, acc_i, bucket_edges, bucket_eq, top, top_n
+):  # fmt: skip
     """Fold combination ``b``'s buffered records into its accumulators, then empty the buffers.
 
     ``acc_f[b, F_PEAK_EQ]`` starts at the initial equity; ``bucket_eq[b, j]`` ends as the last
-    equity sample in bucket ``j`` (NaN when none).
+    equity sample in bucket ``j`` (NaN when none); ``top[b]`` keeps its best trades when
+    ``top.shape[1] > 0``.
     """
+    keep_top = top.shape[1] > 0
     for k in range(iacct[I_N_TRADES]):
         t = trades[k]
+        if keep_top:
+            keep_top_nb(top, top_n, b, t)
         pnl = t["exit_sol"] - t["entry_sol"]
         ret = pnl / t["entry_sol"] if t["entry_sol"] > 0.0 else 0.0
         acc_i[b, I_TRADES] += 1
@@ -115,7 +141,7 @@ def drain_nb(b, trades, fills, equity, iacct, acc_f, acc_i, bucket_edges, bucket
 def _sweep_chunk(
     events, offset, cfg_arr, venues, honeypot, on_event, params, sstates, knobs,
     market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
-    acc_f, acc_i, bucket_edges, bucket_eq,
+    acc_f, acc_i, bucket_edges, bucket_eq, top, top_n,
 ):  # fmt: skip
     """Replay ``events`` (global index ``offset``) for every combination ``b`` of the batch.
 
@@ -134,7 +160,7 @@ def _sweep_chunk(
                 iacct[b], rejects[b], orders[b], fills[b], trades[b], equity[b],
             )  # fmt: skip
             drain_nb(b, trades[b], fills[b], equity[b], iacct[b], acc_f, acc_i, bucket_edges,
-                     bucket_eq)  # fmt: skip
+                     bucket_eq, top, top_n)  # fmt: skip
 
 
 # One body, two compilations: ``prange`` is a plain ``range`` when not parallel. The serial one
@@ -146,7 +172,7 @@ sweep_chunk_serial_nb = njit(cache=False)(_sweep_chunk)
 @njit(cache=True, parallel=True)
 def sweep_finish_nb(
     cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,
-    acc_f, acc_i, bucket_edges, bucket_eq,
+    acc_f, acc_i, bucket_edges, bucket_eq, top, top_n,
 ):  # fmt: skip
     """End of data for every combination: the engine's liquidation, a last drain, final equity."""
     for b in prange(acct.shape[0]):
@@ -156,5 +182,5 @@ def sweep_finish_nb(
             trades[b], equity[b],
         )  # fmt: skip
         drain_nb(b, trades[b], fills[b], equity[b], iacct[b], acc_f, acc_i, bucket_edges,
-                 bucket_eq)  # fmt: skip
+                 bucket_eq, top, top_n)  # fmt: skip
         acc_f[b, F_FINAL_EQ] = acct[b, A_CASH] + acct[b, A_MARK]

@@ -219,7 +219,7 @@ def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_bucket
     got = {}
     for fut in done:
         fold, kind, edges = futures[fut]
-        table, returns, _ = fut.result()
+        table, returns, _, _ = fut.result()
         got[(fold, kind)] = SweepResult(strategy, space, table, returns, edges)
         fut.release()
     for w in windows:

@@ -109,3 +109,15 @@ def test_sweep_rejects_a_space_of_another_strategy(noise):
 
     with pytest.raises(SweepError, match="PARAMS_DTYPE"):
         run_sweep(noise, "momentum", np.zeros(2, dtype=[("x", "f8")]))
+
+
+def test_top_trades_are_each_combinations_best_trades_of_its_backtest(noise):
+    space = space_for("momentum", GRID)[[0, 5]]
+    res = run_sweep(noise, "momentum", space, config=CONFIG, top_k=3)
+    for j in range(2):
+        _, out = run_replay(noise, "momentum", {n: space[j][n] for n in GRID}, CONFIG)
+        pnl = out.trades["exit_sol"] - out.trades["entry_sol"]
+        want = out.trades[np.argsort(-pnl, kind="stable")[:3]]
+        got = res.top_trades[res.top_trades["combo"] == j]
+        assert got["signal_id"].tolist() == want["signal_id"].tolist()
+        assert got["pnl_sol"].tolist() == (want["exit_sol"] - want["entry_sol"]).tolist()

@@ -30,7 +30,8 @@ def test_sweep_writes_results_best_and_report(lake, tmp_path):
         [
             "sweep", "--lake", str(lake.root), "--grid", "window_s=10,30", "--grid",
             "min_return=0.02,0.05,0.1", "--grid", "min_trades=3,6",
-            "--constraint", "min_trades < window_s / 2", "--out", str(out), "--json",
+            "--constraint", "min_trades < window_s / 2", "--top-trades", "2", "--out", str(out),
+            "--json",
         ],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
@@ -46,6 +47,9 @@ def test_sweep_writes_results_best_and_report(lake, tmp_path):
     html = (out / "report.html").read_text()
     assert html.count("<script") >= 2 and "Overfitting gates" in html
     assert np.load(out / "bucket_returns.npy").shape == (64, 9)
+    top = pd.read_parquet(out / "top_trades.parquet")
+    assert top.groupby("combo").size().max() <= 2
+    assert set(top["combo"]) <= set(table["combo"])
     summary = json.loads(res.output)
     assert summary["combos"] == 9 and summary["best"]["combo"] == best["combo"]
 

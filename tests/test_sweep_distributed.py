@@ -58,7 +58,7 @@ def test_dask_local_cluster_sweep_equals_in_process_sweep(lake, client):
     space = space_for("momentum", GRID)
     local = run_sweep(lake.root, "momentum", space, config=CONFIG)
     dist = run_sweep_distributed(
-        lake.root, "momentum", space, config=CONFIG, client=client, chunk_combos=7
+        lake.root, "momentum", space, config=CONFIG, client=client, chunk_combos=7, top_k=2
     )
     assert dist.meta["dask"]["chunks"] == 4
     assert len(client.scheduler_info()["workers"]) == 2
@@ -66,6 +66,9 @@ def test_dask_local_cluster_sweep_equals_in_process_sweep(lake, client):
     pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
     assert np.array_equal(dist.bucket_returns, local.bucket_returns)
     assert np.array_equal(dist.bucket_edges, local.bucket_edges)
+    top = run_sweep(lake.root, "momentum", space, config=CONFIG, top_k=2).top_trades
+    pd.testing.assert_frame_equal(dist.top_trades, top, check_exact=True)
+    assert top["combo"].value_counts().max() <= 2
 
 
 def test_dask_walk_forward_split_by_time_equals_in_process(lake, client):
