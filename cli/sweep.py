@@ -20,7 +20,9 @@ ConstraintOpt = typer.Option(
     None, "--constraint", help='Skip combinations failing EXPR, e.g. "min_trades * 2 < window_s".'
 )
 SeedOpt = typer.Option(0, "--seed", help="Seed of the random draw.")
-SelectOpt = typer.Option("sharpe", "--select", help="Metric that picks the best combination.")
+SelectOpt = typer.Option(
+    "bucket_sharpe", "--select", help="Metric that picks the best combination."
+)
 ConfigOpt = typer.Option(None, "--config", help="Engine config overrides as a JSON/YAML file.")
 OutOpt = typer.Option(..., "--out", help="Output directory.")
 JsonOpt = typer.Option(False, "--json", help="Print the summary as JSON.")
@@ -132,7 +134,7 @@ def sweep(
     m = doc["metrics"]
     typer.echo(
         f"  trades {m['n_trades']}  win rate {m['win_rate']:.3f}  total return "
-        f"{m['total_return']:+.4f}  sharpe/bucket {m['sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
+        f"{m['total_return']:+.4f}  bucket Sharpe {m['bucket_sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
     )
     typer.echo(
         f"gates: DSR {summary['dsr']}  PBO {summary['pbo']}  -> "

@@ -51,17 +51,17 @@ METRIC_COLUMNS = (
     "total_return",
     "final_equity",
     "pnl_sol",
-    "avg_win_sol",
-    "avg_loss_sol",
+    "avg_winner_sol",
+    "avg_loser_sol",
     "ev_per_trade_sol",
     "profit_factor",
     "mean_trade_return",
     "trade_return_std",
-    "sharpe",
+    "bucket_sharpe",
     "max_drawdown",
     "exposure",
-    "max_consec_wins",
-    "max_consec_losses",
+    "max_consecutive_wins",
+    "max_consecutive_losses",
     "fills",
     "failed_fills",
     "fees_sol",
@@ -85,17 +85,19 @@ class SweepResult:
     meta: dict[str, Any] = field(default_factory=dict)
     top_trades: pd.DataFrame | None = None  # each combination's best trades, when asked for
 
-    def best(self, select_by: str = "sharpe") -> pd.Series:
+    def best(self, select_by: str = "bucket_sharpe") -> pd.Series:
         """The row with the highest ``select_by`` (first on ties: lowest combo id)."""
         if select_by not in self.table.columns:
             raise SweepError(f"--select {select_by!r}: not a metric; known: {list(METRIC_COLUMNS)}")
         return self.table.loc[self.table[select_by].to_numpy().argmax()]
 
-    def gates(self, select_by: str = "sharpe", n_blocks: int = 16) -> dict[str, Any]:
+    def gates(self, select_by: str = "bucket_sharpe", n_blocks: int = 16) -> dict[str, Any]:
         """DSR and PBO of choosing the best combination by ``select_by``."""
         return selection_gates(self, select_by, n_blocks)
 
-    def save(self, out_dir: str | os.PathLike[str], select_by: str = "sharpe") -> dict[str, Any]:
+    def save(
+        self, out_dir: str | os.PathLike[str], select_by: str = "bucket_sharpe"
+    ) -> dict[str, Any]:
         """Write ``results.parquet`` (one row per combination), ``bucket_returns.npy``,
         ``best.json`` (the selection, its metrics and gates) and ``report.html``; returns
         best.json's content."""
@@ -155,7 +157,9 @@ def bucket_sharpe(returns: np.ndarray) -> np.ndarray:
     return out
 
 
-def selection_gates(result: SweepResult, select_by: str = "sharpe", n_blocks: int = 16) -> dict:
+def selection_gates(
+    result: SweepResult, select_by: str = "bucket_sharpe", n_blocks: int = 16
+) -> dict:
     """The overfitting gates of the sweep's selection.
 
     DSR: the selected combination's per-bucket returns against the expected best Sharpe of as
@@ -366,7 +370,7 @@ def run_sweep(
             )  # fmt: skip
     table = _metrics_table(mod, space, combo_ids, acc_f, acc_i, rejects_all, exposure, config)
     returns = _bucket_returns(bucket_eq, config.initial_equity)
-    table["sharpe"] = bucket_sharpe(returns)
+    table["bucket_sharpe"] = bucket_sharpe(returns)
     seconds = time.perf_counter() - t_start
     meta = {
         "strategy": mod.NAME,
@@ -513,17 +517,17 @@ def _metrics_table(mod, space, combo_ids, acc_f, acc_i, rejects, exposure, confi
         total_return=acc_f[:, snb.F_FINAL_EQ] / config.initial_equity - 1.0,
         final_equity=acc_f[:, snb.F_FINAL_EQ],
         pnl_sol=acc_f[:, snb.F_SUM_PNL],
-        avg_win_sol=div(gw, wins),
-        avg_loss_sol=-div(gl, losses),
+        avg_winner_sol=div(gw, wins),
+        avg_loser_sol=-div(gl, losses),
         ev_per_trade_sol=div(acc_f[:, snb.F_SUM_PNL], n),
         profit_factor=np.where(gl > 0, div(gw, gl), np.where(gw > 0, np.inf, 0.0)),
         mean_trade_return=mean_r,
         trade_return_std=np.sqrt(np.maximum(var_r, 0.0)),
-        sharpe=np.zeros(len(n)),
+        bucket_sharpe=np.zeros(len(n)),
         max_drawdown=acc_f[:, snb.F_MAX_DD],
         exposure=exposure,
-        max_consec_wins=acc_i[:, snb.I_MAX_WIN_STREAK],
-        max_consec_losses=acc_i[:, snb.I_MAX_LOSS_STREAK],
+        max_consecutive_wins=acc_i[:, snb.I_MAX_WIN_STREAK],
+        max_consecutive_losses=acc_i[:, snb.I_MAX_LOSS_STREAK],
         fills=acc_i[:, snb.I_FILLS],
         failed_fills=acc_i[:, snb.I_FAILED_FILLS],
         fees_sol=acc_f[:, snb.F_FEES],

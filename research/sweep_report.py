@@ -11,7 +11,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-_DIST_METRICS = ("total_return", "sharpe", "max_drawdown", "n_trades", "win_rate", "profit_factor")
+_DIST_METRICS = (
+    "total_return",
+    "bucket_sharpe",
+    "max_drawdown",
+    "n_trades",
+    "win_rate",
+    "profit_factor",
+)
 
 
 def swept_params(table: pd.DataFrame, space: np.ndarray) -> list[str]:
@@ -117,7 +124,7 @@ def write_sweep_report(
     space: np.ndarray,
     gates: dict,
     meta: dict,
-    select_by: str = "sharpe",
+    select_by: str = "bucket_sharpe",
     top: int = 20,
     extra_html: str = "",
 ) -> Path:
@@ -129,7 +136,15 @@ def write_sweep_report(
     for i, fig in enumerate(figs):
         parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0)))
     top_rows = table.sort_values([select_by, "combo"], ascending=[False, True]).head(top)
-    show = ["combo", *swept, "n_trades", "win_rate", "total_return", "sharpe", "max_drawdown"]
+    show = [
+        "combo",
+        *swept,
+        "n_trades",
+        "win_rate",
+        "total_return",
+        "bucket_sharpe",
+        "max_drawdown",
+    ]
     show = [c for c in dict.fromkeys(show) if c in top_rows.columns]
     top_html = top_rows[show].to_html(index=False, float_format=lambda v: f"{v:.4g}")
     title = f"Sweep of {html.escape(str(meta.get('strategy', '')))}"

@@ -64,7 +64,7 @@ def walk_forward_validate(
     purge: int = 0,
     embargo: int = 0,
     config: EngineConfig | None = None,
-    select_by: str = "sharpe",
+    select_by: str = "bucket_sharpe",
     buckets_per_fold: int = 16,
     n_blocks: int = 16,
     progress: Any = None,

@@ -121,3 +121,23 @@ def test_top_trades_are_each_combinations_best_trades_of_its_backtest(noise):
         got = res.top_trades[res.top_trades["combo"] == j]
         assert got["signal_id"].tolist() == want["signal_id"].tolist()
         assert got["pnl_sol"].tolist() == (want["exit_sol"] - want["entry_sol"]).tolist()
+
+
+def test_sweep_metrics_match_the_engines_backtest_metrics():
+    """Same names, same values: exact where the engine's number is not a float sum; sums are
+    folded in trade order here and by numpy there, so they agree to the last ulps."""
+    from memelab.engine import backtest
+
+    events = make_market(1, n_mints=24, pump=True)
+    space = space_for("momentum", GRID)[[0, 9, 17]]
+    res = run_sweep(events, "momentum", space, config=CONFIG)
+    for j in range(len(space)):
+        m = backtest(events, "momentum", {n: space[j][n] for n in GRID}, CONFIG).metrics
+        row = res.table.iloc[j]
+        assert row["n_trades"] == m["trades"] > 0
+        for key in ("win_rate", "total_return", "final_equity", "max_drawdown", "exposure"):
+            assert row[key] == m[key], key
+        for key in ("max_consecutive_wins", "max_consecutive_losses", "fills"):
+            assert row[key] == m[key], key
+        for key in ("pnl_sol", "ev_per_trade_sol", "avg_winner_sol", "avg_loser_sol", "fees_sol"):
+            assert row[key] == pytest.approx(m[key], rel=1e-12, abs=1e-12), key

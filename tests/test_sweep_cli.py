@@ -40,7 +40,7 @@ def test_sweep_writes_results_best_and_report(lake, tmp_path):
     assert len(table) == 9
     assert not ((table["window_s"] == 10) & (table["min_trades"] == 6)).any()
     best = json.loads((out / "best.json").read_text())
-    top = table.loc[table["sharpe"].idxmax()]
+    top = table.loc[table["bucket_sharpe"].idxmax()]
     assert best["combo"] == int(top["combo"])
     assert best["params"]["min_trades"] == int(top["min_trades"])
     assert set(best["gates"]) >= {"dsr", "pbo", "passed"}
