@@ -174,26 +174,10 @@ def selection_gates(
     sharpes = bucket_sharpe(r)
     if r.shape[0] >= 3 and r.shape[1] >= 2:
         d = deflated_sharpe_ratio(r[:, col], trial_sharpes=sharpes)
-        out["dsr"] = {
-            "dsr": d.dsr,
-            "sharpe": d.sharpe,
-            "sr0": d.sr0,
-            "n_obs": d.n_obs,
-            "skew": d.skew,
-            "kurtosis": d.kurtosis,
-            "var_sharpe": d.var_sharpe,
-            "passed": d.passed(),
-        }
+        out["dsr"] = d.summary()
     if r.shape[1] >= 2 and r.shape[0] >= n_blocks:
         p = pbo_cscv(r, n_blocks=n_blocks)
-        out["pbo"] = {
-            "pbo": p.pbo,
-            "n_blocks": n_blocks,
-            "n_splits": p.n_splits,
-            "degradation_slope": p.degradation_slope,
-            "prob_oos_loss": p.prob_oos_loss,
-            "passed": p.passed(),
-        }
+        out["pbo"] = p.summary()
         out["pbo_logits"] = p.logits
         out["pbo_perf"] = (p.perf_is, p.perf_oos)
     out["passed"] = bool(

@@ -244,6 +244,19 @@ class DSRResult:
     def passed(self, level: float = 0.95) -> bool:
         return bool(self.dsr >= level)
 
+    def summary(self) -> dict[str, float | int | bool]:
+        """The figures a report or ``best.json`` shows (JSON-ready)."""
+        return {
+            "dsr": self.dsr,
+            "sharpe": self.sharpe,
+            "sr0": self.sr0,
+            "n_obs": self.n_obs,
+            "skew": self.skew,
+            "kurtosis": self.kurtosis,
+            "var_sharpe": self.var_sharpe,
+            "passed": self.passed(),
+        }
+
 
 def deflated_sharpe_ratio(
     returns: np.ndarray,
@@ -302,6 +315,17 @@ class PBOResult:
 
     def passed(self, level: float = 0.5) -> bool:
         return bool(self.pbo < level)
+
+    def summary(self) -> dict[str, float | int | bool]:
+        """The figures a report or ``best.json`` shows (JSON-ready; the arrays stay here)."""
+        return {
+            "pbo": self.pbo,
+            "n_blocks": self.n_blocks,
+            "n_splits": self.n_splits,
+            "degradation_slope": self.degradation_slope,
+            "prob_oos_loss": self.prob_oos_loss,
+            "passed": self.passed(),
+        }
 
 
 def cscv_train_blocks(n_blocks: int) -> np.ndarray:

@@ -135,23 +135,10 @@ def walk_forward_validate(
     gates["mean_oos_relative_rank"] = float(folds["oos_relative_rank"].mean())
     if len(path) >= 3 and matrix.shape[1] >= 2:
         d = deflated_sharpe_ratio(path, trial_sharpes=bucket_sharpe(matrix))
-        gates["dsr"] = {
-            "dsr": d.dsr,
-            "sharpe": d.sharpe,
-            "sr0": d.sr0,
-            "n_obs": d.n_obs,
-            "passed": d.passed(),
-        }
+        gates["dsr"] = d.summary()
     if matrix.shape[1] >= 2 and matrix.shape[0] >= n_blocks:
         p = pbo_cscv(matrix, n_blocks=n_blocks)
-        gates["pbo"] = {
-            "pbo": p.pbo,
-            "n_blocks": n_blocks,
-            "n_splits": p.n_splits,
-            "degradation_slope": p.degradation_slope,
-            "prob_oos_loss": p.prob_oos_loss,
-            "passed": p.passed(),
-        }
+        gates["pbo"] = p.summary()
     gates["passed"] = bool(
         gates.get("dsr", {}).get("passed", False) and gates.get("pbo", {}).get("passed", False)
     )
