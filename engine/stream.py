@@ -1,10 +1,11 @@
-"""Streaming replay events from a lake, row group by row group, into one reused buffer.
+"""Streaming replay events from a lake, row group by row group, into two alternating buffers.
 
 ``Lake.iter_events`` materialises a whole date partition (Arrow table, then a fresh event array)
 before the first event replays; on a virtual machine most of that time is the kernel faulting in
-fresh memory. Here each Parquet row group (<= 1 M rows) is decoded into the same event buffer,
-which the replay consumes before the next one is read: ~5x faster on the development machine and
-bounded by one row group of memory.
+fresh memory. Here each Parquet row group (<= 1 M rows) is decoded into one of two reused event
+buffers: a worker thread reads and decodes group k+1 into one (pyarrow and the compiled copy
+``decode_nb.interleave_events_nb`` release the GIL) while the replay consumes group k from the
+other. Memory is bounded by two row groups; on two cores decoding and replay overlap.
 
 Streaming is only valid when a partition's row groups, taken in file order, are already in time
 order (each starts at or after the previous one ends: the usual case, since every write is
@@ -22,8 +23,10 @@ import numpy as np
 import pyarrow.parquet as pq
 from memelab.datasets.lake import NS_PER_DAY, parse_time, venue_ids
 from memelab.datasets.schemas import EVENT_DTYPE, EVENT_SOURCE_COLUMNS
+from memelab.engine.decode_nb import interleave_events_nb
 
 _SRC = [src for _, src in EVENT_SOURCE_COLUMNS]
+_DTYPES = [EVENT_DTYPE[field] for field, _ in EVENT_SOURCE_COLUMNS]
 
 
 def _ordered_row_groups(files: list[Path]) -> list[tuple[pq.ParquetFile, int]] | None:
@@ -44,28 +47,54 @@ def _ordered_row_groups(files: list[Path]) -> list[tuple[pq.ParquetFile, int]] |
     return out
 
 
+def _column(table: Any, src: str, dtype: np.dtype) -> np.ndarray:
+    """One column as a NumPy array (no copy for a single null-free chunk; nulls become NaN)."""
+    col = table.column(src)
+    arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=dtype)
+
+
 def _decode_into(table: Any, buffer: np.ndarray) -> np.ndarray:
+    """The table's rows as events in ``buffer[: table.num_rows]`` (returned)."""
     events = buffer[: table.num_rows]
-    for field, src in EVENT_SOURCE_COLUMNS:
-        col = table.column(src)
-        events[field] = venue_ids(col) if field == "venue" else col.to_numpy(zero_copy_only=False)
+    if table.num_rows:
+        cols = [
+            venue_ids(table.column(src)) if field == "venue" else _column(table, src, dt)
+            for (field, src), dt in zip(EVENT_SOURCE_COLUMNS, _DTYPES, strict=True)
+        ]
+        interleave_events_nb(np.asarray(events), *cols)
     return events
 
 
-def _prefetched(groups: list[tuple[pq.ParquetFile, int]]) -> Iterator[Any]:
-    """Row groups as Arrow tables, the next one read in a thread while this one is replayed."""
+def _decoded(groups: list[tuple[pq.ParquetFile, int]], buffers: list[np.ndarray]) -> Iterator[Any]:
+    """Row groups as events, alternating between two buffers: the next group is read and decoded
+    in a thread (pyarrow and the copy kernel release the GIL) while this one is replayed.
+
+    ``buffers`` (grown here as needed) is reused across calls, so partitions after the first
+    fault in no fresh memory.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
     if not groups:
         return
+    rows = max(pf.metadata.row_group(rg).num_rows for pf, rg in groups)
+    for b in range(2):
+        if len(buffers) <= b:
+            buffers.append(np.zeros(0, dtype=EVENT_DTYPE))
+        if len(buffers[b]) < rows:
+            buffers[b] = np.zeros(rows, dtype=EVENT_DTYPE)  # padding bytes zeroed
+
+    def load(k: int) -> np.ndarray:
+        pf, rg = groups[k]
+        return _decode_into(pf.read_row_group(rg, columns=_SRC), buffers[k % 2])
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(groups[0][0].read_row_group, groups[0][1], columns=_SRC)
+        pending = pool.submit(load, 0)
         for k in range(len(groups)):
-            table = pending.result()
-            if k + 1 < len(groups):
-                pf, rg = groups[k + 1]
-                pending = pool.submit(pf.read_row_group, rg, columns=_SRC)
-            yield table
+            events = pending.result()
+            if k + 1 < len(groups):  # the other buffer: its events were consumed already
+                pending = pool.submit(load, k + 1)
+            yield events
 
 
 def stream_events(
@@ -77,7 +106,7 @@ def stream_events(
     (``Replay.feed`` consumes it at once; copy it to keep it).
     """
     lake.require()
-    buffer = np.empty(0, dtype=EVENT_DTYPE)
+    buffers: list[np.ndarray] = []
     for date in lake._dates_in_window("swaps", start, end):
         groups = _ordered_row_groups(lake.files("swaps", date))
         if groups is None:
@@ -86,10 +115,7 @@ def stream_events(
             hi_w = lo + NS_PER_DAY if end is None else min(lo + NS_PER_DAY, end)
             yield from lake.iter_events(lo_w, hi_w)
             continue
-        for table in _prefetched(groups):
-            if table.num_rows > len(buffer):
-                buffer = np.zeros(table.num_rows, dtype=EVENT_DTYPE)  # padding bytes zeroed
-            events = _decode_into(table, buffer)
+        for events in _decoded(groups, buffers):
             if start is not None or end is not None:
                 ts = events["ts"]
                 a = int(np.searchsorted(ts, start)) if start is not None else 0
