@@ -66,35 +66,33 @@ def _decode_into(table: Any, buffer: np.ndarray) -> np.ndarray:
     return events
 
 
-def _decoded(groups: list[tuple[pq.ParquetFile, int]], buffers: list[np.ndarray]) -> Iterator[Any]:
-    """Row groups as events, alternating between two buffers: the next group is read and decoded
-    in a thread (pyarrow and the copy kernel release the GIL) while this one is replayed.
+def _stream_items(
+    lake: Any, start: int | None, end: int | None
+) -> Iterator[tuple[pq.ParquetFile, int] | str]:
+    """Row groups to stream, in replay order, or the date of a partition that needs sorting.
 
-    ``buffers`` (grown here as needed) is reused across calls, so partitions after the first
-    fault in no fresh memory.
+    Lazy (one partition's metadata at a time). Row groups wholly outside the window are skipped
+    by their ``ts`` statistics.
     """
-    from concurrent.futures import ThreadPoolExecutor
+    for date in lake._dates_in_window("swaps", start, end):
+        groups = _ordered_row_groups(lake.files("swaps", date))
+        if groups is None:
+            yield date
+            continue
+        for pf, rg in groups:
+            stats = pf.metadata.row_group(rg).column(pf.schema_arrow.get_field_index("ts"))
+            lo, hi = stats.statistics.min, stats.statistics.max
+            if (start is None or hi >= start) and (end is None or lo < end):
+                yield pf, rg
 
-    if not groups:
-        return
-    rows = max(pf.metadata.row_group(rg).num_rows for pf, rg in groups)
-    for b in range(2):
-        if len(buffers) <= b:
-            buffers.append(np.zeros(0, dtype=EVENT_DTYPE))
-        if len(buffers[b]) < rows:
-            buffers[b] = np.zeros(rows, dtype=EVENT_DTYPE)  # padding bytes zeroed
 
-    def load(k: int) -> np.ndarray:
-        pf, rg = groups[k]
-        return _decode_into(pf.read_row_group(rg, columns=_SRC), buffers[k % 2])
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(load, 0)
-        for k in range(len(groups)):
-            events = pending.result()
-            if k + 1 < len(groups):  # the other buffer: its events were consumed already
-                pending = pool.submit(load, k + 1)
-            yield events
+def _load(item: tuple[pq.ParquetFile, int], buffers: list[np.ndarray], b: int) -> np.ndarray:
+    """Read and decode one row group into ``buffers[b]`` (grown when too small)."""
+    pf, rg = item
+    n = pf.metadata.row_group(rg).num_rows
+    if len(buffers[b]) < n:
+        buffers[b] = np.zeros(n, dtype=EVENT_DTYPE)  # padding bytes zeroed
+    return _decode_into(pf.read_row_group(rg, columns=_SRC), buffers[b])
 
 
 def stream_events(
@@ -102,24 +100,36 @@ def stream_events(
 ) -> Iterator[np.ndarray]:
     """Replay events in ``[start, end)``, in the exact order of ``Lake.iter_events``.
 
-    Each yielded array is a view of one reused buffer: valid until the next one is requested
-    (``Replay.feed`` consumes it at once; copy it to keep it).
+    Each yielded array is a view of one of two reused buffers: valid until the next one is
+    requested (``Replay.feed`` consumes it at once; copy it to keep it). While it is consumed,
+    a worker thread decodes the next row group (also across partitions) into the other buffer.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     lake.require()
-    buffers: list[np.ndarray] = []
-    for date in lake._dates_in_window("swaps", start, end):
-        groups = _ordered_row_groups(lake.files("swaps", date))
-        if groups is None:
-            lo = parse_time(date)
-            lo_w = lo if start is None else max(lo, start)
-            hi_w = lo + NS_PER_DAY if end is None else min(lo + NS_PER_DAY, end)
-            yield from lake.iter_events(lo_w, hi_w)
-            continue
-        for events in _decoded(groups, buffers):
+    buffers = [np.zeros(0, dtype=EVENT_DTYPE), np.zeros(0, dtype=EVENT_DTYPE)]
+    items = _stream_items(lake, start, end)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        b = 0
+        item = next(items, None)
+        pending = pool.submit(_load, item, buffers, b) if isinstance(item, tuple) else None
+        while item is not None:
+            if isinstance(item, str):  # overlapping appends: let the lake sort the partition
+                lo = parse_time(item)
+                lo_w = lo if start is None else max(lo, start)
+                hi_w = lo + NS_PER_DAY if end is None else min(lo + NS_PER_DAY, end)
+                yield from lake.iter_events(lo_w, hi_w)
+                item = next(items, None)
+                pending = pool.submit(_load, item, buffers, b) if isinstance(item, tuple) else None
+                continue
+            events = pending.result()
+            b ^= 1  # the other buffer: its events were consumed already
+            item = next(items, None)
+            pending = pool.submit(_load, item, buffers, b) if isinstance(item, tuple) else None
             if start is not None or end is not None:
                 ts = events["ts"]
-                a = int(np.searchsorted(ts, start)) if start is not None else 0
-                b = int(np.searchsorted(ts, end)) if end is not None else len(events)
-                events = events[a:b]
+                lo_i = int(np.searchsorted(ts, start)) if start is not None else 0
+                hi_i = int(np.searchsorted(ts, end)) if end is not None else len(events)
+                events = events[lo_i:hi_i]
             if len(events):
                 yield events
