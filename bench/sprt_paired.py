@@ -1,11 +1,12 @@
 """Paired vs unpaired two-arm SPRT on two backtests of the same strategy (synthetic lake).
 
-Control: the momentum strategy with the engine's default position cap (10 SOL).
-Treatment (the planted better variant): the same strategy, params and signals, with positions
-capped at 1 SOL. The fill model's price impact grows with size, so the same signals fill better
-and win more often: a better variant by construction, with no change to what the strategy sees.
-Its P&L in SOL is on a smaller scale too, so the pnl effect mixes better fills with less capital
-at risk and its sign depends on the lake; the paired-vs-unpaired comparison holds either way.
+Control: the momentum strategy with the engine's default execution costs (venue fees, priority
+fee, tip). Treatment (the planted better variant): the same strategy, params and signals on a
+fee-free execution path. Every matched trade keeps more SOL, so the treatment is better on P&L by
+construction and at least as good on win rate (trades that lost less than their costs flip to
+wins), with no change to what the strategy sees. (An earlier version planted a smaller position
+cap; once the fill model kept our own SOL in the pool, a quiet round trip costs only fees at any
+size, so that variant's win-rate effect shrank to ~0.02 and stopped being a clear planted edge.)
 
 Both runs are saved as backtest output directories and read back through ``load_trades`` (the
 path ``memelab sprt --control --treatment`` takes). For each metric (win, pnl) the script prints
@@ -24,7 +25,10 @@ import os
 import platform
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
+
+from memelab.engine.config import default_venues
 
 # Risk limits opened up so that nearly every signal is traded in both runs (more pairs).
 OPEN_RISK = {
@@ -38,7 +42,8 @@ OPEN_RISK = {
     "max_open_positions": 32,
 }
 PARAMS = {"min_return": 0.05, "min_buy_sol": 1.0, "min_trades": 3}
-PLANTED = {"max_position_sol": 1.0}
+FREE_VENUES = {name: replace(v, fee_bps=0.0) for name, v in default_venues().items()}
+PLANTED = {"venues": FREE_VENUES, "priority_fee_sol": 0.0, "tip_sol": 0.0}
 
 
 def run_experiment(
@@ -66,7 +71,7 @@ def run_experiment(
             "trades_treatment": len(runs["treatment"]),
             "strategy": "momentum",
             "params": PARAMS,
-            "planted_variant": PLANTED,
+            "planted_variant": "fee-free execution (venue fees, priority fee and tip at 0)",
         },
         "metrics": {},
     }

@@ -27,9 +27,9 @@ def test_paired_design_stops_earlier_on_average_than_unpaired_on_a_planted_bette
     experiment,
 ):
     result, _ = experiment
-    # the planted variant wins more often on the same signals (its SOL P&L is on a smaller
-    # scale, so the sign of the pnl effect depends on the lake: not asserted)
-    assert result["metrics"]["win"]["effect_on_matched"] > 0.05
+    # the planted variant (fee-free execution) keeps more SOL on the same signals
+    assert result["metrics"]["pnl"]["effect_on_matched"] > 0
+    assert result["metrics"]["win"]["effect_on_matched"] > 0
     for metric in ("win", "pnl"):
         m = result["metrics"][metric]
         assert m["matched_units"] >= 50
