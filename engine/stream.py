@@ -62,6 +62,8 @@ def _decode_into(table: Any, buffer: np.ndarray) -> np.ndarray:
             venue_ids(table.column(src)) if field == "venue" else _column(table, src, dt)
             for (field, src), dt in zip(EVENT_SOURCE_COLUMNS, _DTYPES, strict=True)
         ]
+        for col in cols:  # one compiled signature, whether pyarrow handed out views or copies
+            col.flags.writeable = False
         interleave_events_nb(np.asarray(events), *cols)
     return events
 

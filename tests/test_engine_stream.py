@@ -142,6 +142,8 @@ def test_interleave_kernel_writes_each_column_into_its_field():
     n = 4
     cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(EVENT_DTYPE.names)]
     cols[-1] = np.array([np.nan, 1.5, -2.0, 0.0])
+    for col in cols:  # as the reader passes them (the signature compiled for it)
+        col.flags.writeable = False
     out = np.zeros(n + 2, dtype=EVENT_DTYPE)
     interleave_events_nb(out, *cols)
     for name, col in zip(EVENT_DTYPE.names, cols, strict=True):
