@@ -172,3 +172,23 @@ def test_streaming_across_partitions_with_one_to_sort_and_a_window_matches_iter_
     lo, hi = int(expected["ts"][100]), int(expected["ts"][1_900])  # day 1 to day 3
     window = np.concatenate([c.copy() for c in stream_events(store, lo, hi)])
     assert _same(window, expected[100:1_900])
+
+
+def test_column_conversion_gives_nan_for_nulls_also_when_all_null_or_sliced():
+    from memelab.engine.stream import _column
+
+    f8 = np.dtype(np.float64)
+    table = pa.table(
+        {
+            "some": pa.array([1.0, None, 3.0, None, 5.0]),
+            "none": pa.nulls(5, pa.float64()),
+            "ids": pa.array([1, None, 3], pa.int32()).take([0, 2, 2, 0, 2]),
+        }
+    )
+    assert np.array_equal(_column(table, "some", f8), [1, np.nan, 3, np.nan, 5], equal_nan=True)
+    assert np.isnan(_column(table, "none", f8)).all()
+    part = table.slice(1, 3)  # an offset into the buffers
+    assert np.array_equal(_column(part, "some", f8), [np.nan, 3, np.nan], equal_nan=True)
+    assert np.array_equal(_column(part, "ids", np.dtype(np.int32)), [3, 3, 1])
+    with pytest.raises(ValueError, match="'ids' has 1 nulls"):
+        _column(pa.table({"ids": pa.array([1, None], pa.int32())}), "ids", np.dtype(np.int32))
