@@ -2,10 +2,10 @@
 
 ``Lake.iter_events`` materialises a whole date partition (Arrow table, then a fresh event array)
 before the first event replays; on a virtual machine most of that time is the kernel faulting in
-fresh memory. Here each Parquet row group (<= 1 M rows) is decoded into one of two reused event
-buffers: a worker thread reads and decodes group k+1 into one (pyarrow and the compiled copy
-``decode_nb.interleave_events_nb`` release the GIL) while the replay consumes group k from the
-other. Memory is bounded by two row groups; on two cores decoding and replay overlap.
+fresh memory. Here each Parquet row group (``lake.ROW_GROUP_ROWS`` rows) is decoded into one of
+two reused event buffers: a worker thread reads and decodes group k+1 into one (pyarrow and the
+compiled copy ``decode_nb.interleave_events_nb`` release the GIL) while the replay consumes group
+k from the other. Memory is bounded by two row groups; on two cores decoding and replay overlap.
 
 Streaming is only valid when a partition's row groups, taken in file order, are already in time
 order (each starts at or after the previous one ends: the usual case, since every write is
