@@ -3,7 +3,9 @@
 Prints one JSON line per measurement:
   * ``jit_cold_start``: first replay call in a fresh process (numba cache warm on disk);
   * ``in_memory``: replay of a pre-built event array (generated here, multi-mint bonding curves);
-  * ``parquet``: end to end from a lake (``Lake.iter_events`` partition by partition + replay).
+  * ``parquet``: end to end from a lake (``engine.stream``: row groups decoded in a worker thread
+    while the replay runs);
+  * ``cached``: end to end through the event cache (``engine.event_cache``).
 
 Usage: ``python bench/engine.py [--events 10000000] [--lake /tmp/memelab_bench_lake]``. The lake
 is written once (from the same generated events) and reused. Figures depend on the machine and
@@ -94,7 +96,8 @@ def make_events(n: int, n_mints: int, seed: int) -> np.ndarray:
 
 def write_lake(root: Path, ev: np.ndarray, n_mints: int) -> None:
     """The events as a lake (swaps partitioned by day), written straight to Parquet in the lake
-    layout with a dictionary and manifest, so the read path is exactly ``Lake.iter_events``."""
+    layout (``Lake._write_part``: the lake's own Parquet settings) with a dictionary and
+    manifest, so the read path is the one a backtest of a real lake takes."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from memelab.datasets.lake import Lake, ts_to_date
