@@ -39,8 +39,8 @@ class SynthConfig:
     sybil_cluster_min: int = 3
     sybil_cluster_max: int = 7
     retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
-    frac_fomo: float = 0.3  # share of retail wallets that chase pumps (buy only pumped tokens)
-    fomo_trigger: float = 1.5  # a token is "pumped" above this x its launch price
+    frac_fomo: float = 0.3138  # share of retail wallets that chase pumps (buy only pumped tokens)
+    fomo_trigger: float = 1.3  # a token is "pumped" above this x its launch price
     fomo_share: float = 0.5  # share of a pumped token's retail buys made by pump chasers
     # --- tokens
     quality_a: float = 1.0  # latent quality ~ Beta(a, b)
@@ -51,14 +51,14 @@ class SynthConfig:
     max_life_s: float = 6 * 3600.0  # no token trades longer than this (bounds day spill-over)
     # --- retail flow on a token: buy rate = buy_rate0 * exp(quality_gain * q + noise)
     #     * (1 - exp(-age / ramp_s)) * exp(-age / tau) * momentum
-    buy_rate0: float = 0.035
+    buy_rate0: float = 0.0405
     quality_gain: float = 6.0
     tau0_s: float = 60.0
     tau_quality_gain: float = 8.0  # tau = tau0 * (1 + tau_quality_gain * q)
     interest_sigma: float = 0.5  # log-normal token-to-token noise on the buy rate
     tau_sigma: float = 1.6  # log-normal token-to-token noise on the attention decay time
     ramp_s: float = 20.0  # attention builds up as 1 - exp(-age / ramp_s) before it decays
-    buy_size_median: float = 0.04
+    buy_size_median: float = 0.02
     buy_size_sigma: float = 1.3
     buy_size_max: float = 40.0
     hold_mean_s: float = 1200.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
@@ -66,8 +66,14 @@ class SynthConfig:
     bag_a: float = 0.6  # per-wallet chance that a buy is held as a bag ~ Beta(bag_a, bag_b)
     bag_b: float = 0.4
     bag_hold_mult: float = 6.0  # bag holders sell this many times slower than hold_mean_s
-    bag_lost_p: float = 0.07  # chance that a bag is never sold at all (median over tokens)
+    bag_lost_p: float = 0.0303  # chance that a bag is never sold at all (median over tokens)
     bag_lost_sigma: float = 2.0  # log-normal token-to-token spread of that chance
+    # moonbag holders: a share of wallets keep a part ~ U(moonbag_min, moonbag_max) of every
+    # position and sell it only if the token graduates (moons); real wallets that realise about
+    # -75% on token after token (a fifth of the Flipside sample) look like this
+    frac_moonbag: float = 0.1
+    moonbag_min: float = 0.6757
+    moonbag_max: float = 0.9
     sell_full_p: float = 0.6  # mean chance that a sell closes the whole position (per wallet:
     sell_full_conc: float = 2.0  # ~ Beta with this concentration; low = more varied styles)
     momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
@@ -77,9 +83,9 @@ class SynthConfig:
     amm_buy_scale: float = 0.6
     # --- creators / insiders
     p_dev_buy: float = 0.35
-    dev_buy_median: float = 0.1
+    dev_buy_median: float = 0.1331
     dev_buy_sigma: float = 1.5
-    creator_dump_mean_s: float = 600.0
+    creator_dump_mean_s: float = 412.2691
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
     # bundled launches: insiders buy out the whole curve in seconds (instant graduation)
     p_bundled: float = 0.01
@@ -97,7 +103,7 @@ class SynthConfig:
     alpha_follow_p: float = 0.45  # x skill: chance an alpha wallet buys a qualifying token
     alpha_noise_p: float = 0.002  # chance to buy a non-qualifying token
     alpha_delay_min_s: float = 2.0
-    alpha_delay_max_s: float = 180.0
+    alpha_delay_max_s: float = 60.0  # skilled wallets are in within the first minute
     alpha_size_median: float = 0.2
     alpha_hold_mean_s: float = 420.0
     # --- sybil clusters: co-buy the same mints within seconds
@@ -133,6 +139,7 @@ class SynthConfig:
             "frac_fomo",
             "fomo_share",
             "bag_lost_p",
+            "frac_moonbag",
         ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -140,6 +147,8 @@ class SynthConfig:
         for name in ("tau0_s", "hold_mean_s", "max_life_s", "buy_size_median", "amm_tau_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"SynthConfig.{name} must be > 0")
+        if not 0.0 <= self.moonbag_min <= self.moonbag_max < 1.0:
+            raise ValueError("SynthConfig: need 0 <= moonbag_min <= moonbag_max < 1")
         if not 2 <= self.sybil_cluster_min <= self.sybil_cluster_max:
             raise ValueError("SynthConfig: need 2 <= sybil_cluster_min <= sybil_cluster_max")
         if self.max_life_s > 20 * 3600:

@@ -41,6 +41,9 @@ class Population:
     bag_p: np.ndarray  # float64: chance that a retail/sybil buy is held as a slow bag
     full_p: np.ndarray  # float64: chance that a sell closes the whole position
     hold_mult: np.ndarray  # float64: the wallet's patience (x hold_mean_s)
+    moonbag: (
+        np.ndarray
+    )  # float64: share of each position kept unless the token graduates (0 for most)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def make_population(n_wallets: int, seed: int, cfg: SynthConfig) -> Population:
     conc = cfg.sell_full_conc
     full_p = rng.beta(cfg.sell_full_p * conc, (1.0 - cfg.sell_full_p) * conc, n_wallets)
     hold_mult = np.exp(cfg.hold_sigma * rng.standard_normal(n_wallets))
+    keeps = rng.random(n_wallets) < cfg.frac_moonbag
+    moonbag = np.where(keeps, rng.uniform(cfg.moonbag_min, cfg.moonbag_max, n_wallets), 0.0)
     addresses = base58_nb.keys_b58(seed, base58_nb.STREAM_WALLET, np.arange(n_wallets))
     return Population(
         addresses=addresses,
@@ -111,6 +116,7 @@ def make_population(n_wallets: int, seed: int, cfg: SynthConfig) -> Population:
         bag_p=bag_p,
         full_p=full_p,
         hold_mult=hold_mult,
+        moonbag=moonbag,
     )
 
 
@@ -218,7 +224,7 @@ class _Market:
             n, tok = market_nb.simulate_tokens_nb(
                 tok, hi, L.t0_ns, L.creator, L.quality, L.honeypot, L.bundled, L.rug_age_s,
                 np.int64(self.horizon), np.int64(self.seed), self.params,
-                self.retail_cdf, self.retail_ids, self.fomo_cdf, self.fomo_ids, self.pop.bag_p, self.pop.full_p, self.pop.hold_mult, self.alpha_ids, self.alpha_skill,
+                self.retail_cdf, self.retail_ids, self.fomo_cdf, self.fomo_ids, self.pop.bag_p, self.pop.full_p, self.pop.hold_mult, self.pop.moonbag, self.alpha_ids, self.alpha_skill,
                 self.sniper_ids, self.insider_ids, self.cluster_ptr, self.cluster_members,
                 b["ts"], b["mint"], b["trader"], b["side"], b["venue"], b["sol"], b["tokens"],
                 b["price"], b["vsol"], b["vtok"], b["fee"], b["seq"],

@@ -98,6 +98,7 @@ FATE_HONEYPOT = 3
 
 MAX_SCHEDULE = 256
 MAX_HOLDERS = 50_000
+MOONBAG_T = 1e300  # sell time of a parked moonbag (never, unless the token graduates)
 
 # knob indices, resolved at import (numba sees them as constants)
 _P_CURVE_FEE = K["curve_fee"]
@@ -204,6 +205,18 @@ def heap_pop_nb(ht, hw, htok, n):
 
 
 @njit(cache=True)
+def release_moonbags_nb(ht, hw, htok, n, t, hold_mean, hold_mult):
+    """Give every parked moonbag a sell time after ``t`` (~Exp(hold)); rebuilds the heap."""
+    for i in range(n):
+        if ht[i] >= MOONBAG_T:
+            ht[i] = t + np.random.exponential(hold_mean * hold_mult[hw[i]])
+    m = 0
+    for i in range(n):  # re-insert in place: entries 0..m-1 always form a heap
+        m = heap_push_nb(ht, hw, htok, m, ht[i], hw[i], htok[i])
+    return m
+
+
+@njit(cache=True)
 def _schedule(sch_t, sch_w, sch_act, sch_amt, n, t, w, act, amt):
     if n >= MAX_SCHEDULE:
         return n
@@ -234,6 +247,7 @@ def simulate_tokens_nb(
     bag_p: np.ndarray,
     full_p: np.ndarray,
     hold_mult: np.ndarray,
+    moonbag: np.ndarray,
     alpha_ids: np.ndarray,
     alpha_skill: np.ndarray,
     sniper_ids: np.ndarray,
@@ -578,9 +592,14 @@ def simulate_tokens_nb(
                     if np.random.random() < bag_p[trader]:
                         hold *= p[_P_BAG_MULT]
                         lost = np.random.random() < lost_p
+                    # a moonbag (a per-wallet share of each position) is kept unless the token
+                    # moons (graduates): parked in the heap at MOONBAG_T until then
+                    kept = tokens * moonbag[trader]
                     if not lost and n_q < MAX_HOLDERS:
                         t_sell = t + np.random.exponential(hold)
-                        n_q = heap_push_nb(q_t, q_w, q_tok, n_q, t_sell, trader, tokens)
+                        n_q = heap_push_nb(q_t, q_w, q_tok, n_q, t_sell, trader, tokens - kept)
+                    if not lost and kept > 0.0 and n_q < MAX_HOLDERS:
+                        n_q = heap_push_nb(q_t, q_w, q_tok, n_q, MOONBAG_T, trader, kept)
             else:
                 gross = curve_sell_nb(vs, vt, tokens)
                 vt = vt + tokens
@@ -604,6 +623,7 @@ def simulate_tokens_nb(
             if graduate_now:
                 # migration: the real SOL and the price carry over into a constant-product pool
                 grad_age = t
+                n_q = release_moonbags_nb(q_t, q_w, q_tok, n_q, t, p[_P_HOLD], hold_mult)
                 out_grad_ns[tok] = ts
                 real_sol = vs - CURVE_VSOL0
                 price = vs / vt
