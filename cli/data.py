@@ -25,6 +25,11 @@ def info(
     if as_json:
         emit_json(summary)
         return
+    print_lake_summary(summary)
+
+
+def print_lake_summary(summary: dict) -> None:
+    """The human form of ``lake_info``: one line per table."""
     typer.echo(f"lake {summary['root']}  ({summary['bytes'] / 1e6:.1f} MB)")
     for name, t in summary["tables"].items():
         line = f"  {name:<14} {t['rows']:>12,} rows  {t['files']:>4} files  {t['partitions']:>3} partitions"

@@ -41,6 +41,10 @@ def demo(
         store = synthesize(
             lake, tokens=tokens, wallets=wallets, days=days, seed=seed, on_day=on_day
         )
+    from memelab.cli.data import print_lake_summary
+    from memelab.datasets.inspect import lake_info
+
+    print_lake_summary(lake_info(store))
     result = backtest(store, "momentum", seed=seed)
     paths = result.save(out)
     typer.echo(f"momentum on {store.root}: {result.metrics['events']:,} events")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -69,8 +70,12 @@ def test_check_lookahead_passes_for_momentum(lake):
 
 
 def test_demo_backtests_an_existing_lake_and_prints_the_report_path(lake, tmp_path):
+    from memelab.datasets.lake import Lake
+
     res = runner.invoke(app, ["demo", "--lake", str(lake), "--out", str(tmp_path / "demo")])
     assert res.exit_code == 0, res.output
+    rows = Lake(lake).manifest("swaps")["rows"]
+    assert re.search(rf"swaps\s+{rows:,} rows", res.output)  # the lake summary comes first
     assert str(tmp_path / "demo" / "report.html") in res.output
     assert (tmp_path / "demo" / "report.html").is_file()
 
