@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from memelab.datasets import schemas
+from memelab.datasets.events import table_to_events, venue_ids  # noqa: F401 (re-exported)
 
 NS_PER_DAY = 86_400 * 1_000_000_000
 # Rows per Parquet row group: the unit replay streams (engine.stream) and DuckDB parallelises
@@ -550,32 +551,3 @@ def _window_mask(col: pa.ChunkedArray, start: int | None, end: int | None) -> pa
         upper = pc.less(col, end)
         mask = upper if mask is None else pc.and_(mask, upper)
     return mask
-
-
-def table_to_events(table: pa.Table) -> np.ndarray:
-    """Convert swaps columns (as in ``EVENT_SOURCE_COLUMNS``) to an ``EVENT_DTYPE`` array."""
-    n = table.num_rows
-    events = np.empty(n, dtype=schemas.EVENT_DTYPE)
-    for field, src in schemas.EVENT_SOURCE_COLUMNS:
-        col = table.column(src)
-        if field == "venue":
-            events[field] = venue_ids(col)
-        elif events.dtype[field].kind == "f":
-            events[field] = col.to_numpy(zero_copy_only=False)  # nulls become NaN
-        else:
-            events[field] = col.to_numpy()
-    return events
-
-
-def venue_ids(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Vectorised venue name -> int8 id (unknown names map to ``other``)."""
-    encoded = pc.dictionary_encode(col)
-    if isinstance(encoded, pa.ChunkedArray):
-        encoded = encoded.combine_chunks()
-    other = schemas.VENUE_ID["other"]
-    lut = np.array(
-        [schemas.VENUE_ID.get(v, other) for v in encoded.dictionary.to_pylist()], dtype=np.int8
-    )
-    if len(lut) == 0:
-        return np.empty(0, dtype=np.int8)
-    return lut[encoded.indices.to_numpy(zero_copy_only=False)]

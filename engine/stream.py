@@ -4,7 +4,7 @@
 before the first event replays; on a virtual machine most of that time is the kernel faulting in
 fresh memory. Here each Parquet row group (``lake.ROW_GROUP_ROWS`` rows) is decoded into one of
 two reused event buffers: a worker thread reads and decodes group k+1 into one (pyarrow and the
-compiled copy ``decode_nb.interleave_events_nb`` release the GIL) while the replay consumes group
+compiled copy ``datasets.events_nb.interleave_events_nb`` release the GIL) while the replay consumes group
 k from the other. Memory is bounded by two row groups; on two cores decoding and replay overlap.
 
 Streaming is only valid when a partition's row groups, taken in file order, are already in time
@@ -20,14 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
-from memelab.datasets.lake import NS_PER_DAY, parse_time, venue_ids
-from memelab.datasets.schemas import EVENT_DTYPE, EVENT_SOURCE_COLUMNS, VENUE_ID
-from memelab.engine.decode_nb import interleave_events_nb
+from memelab.datasets.events import decode_events_into
+from memelab.datasets.lake import NS_PER_DAY, parse_time
+from memelab.datasets.schemas import EVENT_DTYPE, EVENT_SOURCE_COLUMNS
 
 _SRC = [src for _, src in EVENT_SOURCE_COLUMNS]
-_DTYPES = [EVENT_DTYPE[field] for field, _ in EVENT_SOURCE_COLUMNS]
 
 
 def _ordered_row_groups(files: list[Path]) -> list[tuple[pq.ParquetFile, int]] | None:
@@ -48,66 +46,8 @@ def _ordered_row_groups(files: list[Path]) -> list[tuple[pq.ParquetFile, int]] |
     return out
 
 
-def _array(table: Any, src: str) -> pa.Array:
-    col = table.column(src)
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
-
-
-_NUMPY = {
-    pa.int8(): np.int8, pa.int16(): np.int16, pa.int32(): np.int32, pa.int64(): np.int64,
-    pa.float32(): np.float32, pa.float64(): np.float64,
-}  # fmt: skip
-
-
-def _values(arr: pa.Array) -> np.ndarray:
-    """The value buffer of a primitive array as NumPy, without a copy (nulls hold junk).
-
-    Read from the Arrow buffers rather than with ``to_numpy``, whose first call imports pandas
-    (~0.2 s of a fresh process spent on the replay path).
-    """
-    np_type = _NUMPY.get(arr.type)
-    data = arr.buffers()[1]
-    if np_type is None or data is None:  # unusual type or all-null: let pyarrow convert
-        return arr.to_numpy(zero_copy_only=False)
-    return np.frombuffer(data, dtype=np_type, count=arr.offset + len(arr))[arr.offset :]
-
-
-def _column(table: Any, src: str, dtype: np.dtype) -> np.ndarray:
-    """One column as a NumPy array: a view when it has no nulls, else a copy with NaN for null."""
-    arr = _array(table, src)
-    if arr.null_count == 0:
-        return np.asarray(_values(arr), dtype=dtype)
-    if dtype.kind != "f":
-        raise ValueError(f"swaps column {src!r} has {arr.null_count} nulls; it may have none")
-    out = np.array(_values(arr), dtype=dtype)  # a copy: nulls are set to NaN below
-    bits = np.frombuffer(arr.buffers()[0], np.uint8)
-    valid = np.unpackbits(bits, bitorder="little")[arr.offset : arr.offset + len(arr)]
-    out[valid == 0] = np.nan
-    return out
-
-
-def _venue_ids(table: Any) -> np.ndarray:
-    """Venue names -> int8 ids, straight from the dictionary indices when the column has them."""
-    arr = _array(table, "venue")
-    if not pa.types.is_dictionary(arr.type) or arr.null_count:
-        return venue_ids(arr)
-    other = VENUE_ID["other"]
-    lut = np.array([VENUE_ID.get(v, other) for v in arr.dictionary.to_pylist()], dtype=np.int8)
-    return lut[_values(arr.indices)] if len(lut) else np.zeros(len(arr), dtype=np.int8)
-
-
-def _decode_into(table: Any, buffer: np.ndarray) -> np.ndarray:
-    """The table's rows as events in ``buffer[: table.num_rows]`` (returned)."""
-    events = buffer[: table.num_rows]
-    if table.num_rows:
-        cols = [
-            _venue_ids(table) if field == "venue" else _column(table, src, dt)
-            for (field, src), dt in zip(EVENT_SOURCE_COLUMNS, _DTYPES, strict=True)
-        ]
-        for col in cols:  # one compiled signature, whether pyarrow handed out views or copies
-            col.flags.writeable = False
-        interleave_events_nb(np.asarray(events), *cols)
-    return events
+# The replay streamer decodes through the same conversion as ``Lake.iter_events``.
+_decode_into = decode_events_into
 
 
 def _stream_items(

@@ -137,7 +137,7 @@ def test_venue_names_become_venue_ids_and_null_fees_nan(lake):
 
 
 def test_interleave_kernel_writes_each_column_into_its_field():
-    from memelab.engine.decode_nb import interleave_events_nb
+    from memelab.datasets.events_nb import interleave_events_nb
 
     n = 4
     cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(EVENT_DTYPE.names)]
@@ -175,7 +175,7 @@ def test_streaming_across_partitions_with_one_to_sort_and_a_window_matches_iter_
 
 
 def test_column_conversion_gives_nan_for_nulls_also_when_all_null_or_sliced():
-    from memelab.engine.stream import _column
+    from memelab.datasets.events import _column
 
     f8 = np.dtype(np.float64)
     table = pa.table(
