@@ -87,11 +87,12 @@ class SynthConfig:
     dev_buy_sigma: float = 1.5
     creator_dump_mean_s: float = 412.2691
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
-    # bundled launches: insiders buy out the whole curve in seconds (instant graduation)
-    p_bundled: float = 0.01
-    bundle_wallets: int = 6
-    bundle_sol: float = 100.0
-    bundle_spread_s: float = 30.0
+    # bundled launches: insiders buy out the whole curve, the first in the launch block, the
+    # others within a per-token window ~ Exp(bundle_spread_s), then dump on the AMM
+    p_bundled: float = 0.008
+    bundle_wallets: int = 8
+    bundle_sol: float = 110.0
+    bundle_spread_s: float = 35.0
     bundle_hold_mean_s: float = 300.0
     # --- snipers / bots: buy in the first seconds, flip fast
     snipers_per_token: float = 0.25

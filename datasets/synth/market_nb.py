@@ -359,15 +359,23 @@ def simulate_tokens_nb(
                 sch_t, sch_w, sch_act, sch_amt, n_s, dump_at, cre, ACT_CREATOR_DUMP, 0.0
             )
         if bundled[tok]:
-            # a bundled launch: insiders buy out the curve in the first seconds, dump on the AMM
+            # a bundled launch: the first insider buys in the launch block, the others over a
+            # per-token window (~Exp(bundle_spread_s): seconds on some launches, minutes on
+            # others), so the curve completes when the last of them is in; they hold until then
+            # and dump on the AMM
             nb = int(p[_P_BUNDLE_N])
-            for _ in range(nb):
-                w = insider_ids[np.random.randint(insider_ids.shape[0])]
+            window = p[_P_BUNDLE_SPREAD] * np.random.exponential()
+            b_w = np.empty(nb, np.int64)
+            b_t = np.empty(nb, np.float64)
+            for j in range(nb):
+                b_w[j] = insider_ids[np.random.randint(insider_ids.shape[0])]
+                b_t[j] = np.random.random() * (0.8 if j == 0 else window)
                 amt = p[_P_BUNDLE_SOL] / nb * (0.6 + 0.8 * np.random.random())
-                ta = np.random.random() * p[_P_BUNDLE_SPREAD]
-                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
-                th = ta + np.random.exponential(p[_P_BUNDLE_HOLD])
-                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, b_t[j], b_w[j], ACT_BUY, amt)
+            last_in = b_t.max()
+            for j in range(nb):
+                th = last_in + np.random.exponential(p[_P_BUNDLE_HOLD])
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, b_w[j], ACT_SELL_ALL, 0.0)
         if sniper_ids.shape[0] > 0:
             ns = np.random.poisson(p[_P_SNIPERS])
             for _ in range(ns):
