@@ -14,7 +14,7 @@ from memelab.datasets.synth.base58_nb import b58decode
 from memelab.datasets.synth.config import CURVE_K, CURVE_VTOK0, CURVE_VTOK_END
 
 TABLES = ("swaps", "launches", "wallets_truth", "tokens_truth")
-# More honeypots, rugs and bundled (instant-graduation) launches than the default, so that a
+# More honeypots, rugs and bundled (fast-graduating) launches than the default, so that a
 # small lake exercises every path; the mechanics under test are the same code.
 EVENTFUL = SynthConfig().replace(p_honeypot=0.15, p_rug=0.2, p_bundled=0.1)
 B58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+$")
