@@ -24,10 +24,17 @@ class Quote:
     tx_fee: float
 
 
-def _venue(config: EngineConfig, venue: str) -> VenueConfig:
+def _pool(
+    vsol: float, vtok: float, price: float, venue: str, config: EngineConfig
+) -> tuple[float, float, float]:
+    """The reserves the compiled loop would fill against, and the venue's fee rate."""
     if venue not in config.venues:
         raise ValueError(f"venue {venue!r} not configured; known: {sorted(config.venues)}")
-    return config.venues[venue]
+    v: VenueConfig = config.venues[venue]
+    s, t = fills_nb.pool_reserves_nb(
+        vsol, vtok, price, CURVE_KINDS[v.curve], v.depth_mult, config.fallback_depth_sol
+    )
+    return s, t, v.fee_bps / 1e4
 
 
 def quote_buy(
@@ -40,24 +47,12 @@ def quote_buy(
 ) -> Quote:
     """Tokens and effective price for buying with ``sol_in`` SOL against reserves ``vsol``/``vtok``."""
     config = config or EngineConfig()
-    v = _venue(config, venue)
-    s, t = fills_nb.pool_reserves_nb(
-        vsol, vtok, price, CURVE_KINDS[v.curve], v.depth_mult, config.fallback_depth_sol
-    )
-    fee = v.fee_bps / 1e4
+    s, t, fee = _pool(vsol, vtok, price, venue, config)
     tokens = fills_nb.buy_tokens_out_nb(s, t, sol_in, fee)
     spot = s / t if t > 0 else float("nan")
     eff = sol_in / tokens if tokens > 0 else float("inf")
-    return Quote(
-        1,
-        sol_in,
-        tokens,
-        eff,
-        spot,
-        eff / spot - 1,
-        sol_in * fee,
-        config.priority_fee_sol + config.tip_sol,
-    )
+    tx_fee = config.priority_fee_sol + config.tip_sol
+    return Quote(1, sol_in, tokens, eff, spot, eff / spot - 1, sol_in * fee, tx_fee)
 
 
 def quote_sell(
@@ -70,22 +65,10 @@ def quote_sell(
 ) -> Quote:
     """SOL received (net of the venue fee) for selling ``tokens_in`` tokens."""
     config = config or EngineConfig()
-    v = _venue(config, venue)
-    s, t = fills_nb.pool_reserves_nb(
-        vsol, vtok, price, CURVE_KINDS[v.curve], v.depth_mult, config.fallback_depth_sol
-    )
-    fee = v.fee_bps / 1e4
+    s, t, fee = _pool(vsol, vtok, price, venue, config)
     sol = fills_nb.sell_sol_out_nb(s, t, tokens_in, fee)
     spot = s / t if t > 0 else float("nan")
     eff = sol / tokens_in if tokens_in > 0 else 0.0
     gross = sol / (1 - fee) if fee < 1 else 0.0
-    return Quote(
-        -1,
-        sol,
-        tokens_in,
-        eff,
-        spot,
-        eff / spot - 1,
-        gross - sol,
-        config.priority_fee_sol + config.tip_sol,
-    )
+    tx_fee = config.priority_fee_sol + config.tip_sol
+    return Quote(-1, sol, tokens_in, eff, spot, eff / spot - 1, gross - sol, tx_fee)
