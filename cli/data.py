@@ -217,7 +217,7 @@ def calibrate(
     target = report["target_ks"]
     typer.echo(
         f"{'distribution':<26} {'n real':>7} {'n synth':>8}  {'median real':>12} "
-        f"{'median synth':>12}  {'KS':>6}"
+        f"{'median synth':>12}  {'KS':>6}  {'noise95':>7}"
     )
     for name, d in report["distributions"].items():
         ks = d["ks"]
@@ -226,7 +226,11 @@ def calibrate(
             f"{name:<26} {d['real']['n']:>7} {d['synthetic']['n']:>8}  "
             f"{d['real'].get('q50', float('nan')):>12.4g} "
             f"{d['synthetic'].get('q50', float('nan')):>12.4g}  "
-            f"{ks if ks is not None else float('nan'):>6.3f}{flag}"
+            f"{ks if ks is not None else float('nan'):>6.3f}  "
+            f"{d['ks_noise95'] if d['ks_noise95'] is not None else float('nan'):>7.3f}{flag}"
         )
+    typer.echo(
+        "noise95: the KS that a perfect generator exceeds 5% of the time at these sample sizes"
+    )
     if out is not None:
         typer.echo(f"wrote {out / 'calibration.json'} and {out / 'calibration.html'}")
