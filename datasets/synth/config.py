@@ -41,7 +41,7 @@ class SynthConfig:
     retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
     frac_fomo: float = 0.3138  # share of retail wallets that chase pumps (buy only pumped tokens)
     fomo_trigger: float = 1.3  # a token is "pumped" above this x its launch price
-    fomo_share: float = 0.5  # share of a pumped token's retail buys made by pump chasers
+    fomo_share: float = 0.35  # share of a pumped token's retail buys made by pump chasers
     # --- tokens
     quality_a: float = 1.0  # latent quality ~ Beta(a, b)
     quality_b: float = 4.0
@@ -51,27 +51,33 @@ class SynthConfig:
     max_life_s: float = 6 * 3600.0  # no token trades longer than this (bounds day spill-over)
     # --- retail flow on a token: buy rate = buy_rate0 * exp(quality_gain * q + noise)
     #     * (1 - exp(-age / ramp_s)) * exp(-age / tau) * momentum
-    buy_rate0: float = 0.0405
+    buy_rate0: float = 0.0368
     quality_gain: float = 6.0
-    tau0_s: float = 60.0
+    tau0_s: float = 45.0
     tau_quality_gain: float = 8.0  # tau = tau0 * (1 + tau_quality_gain * q)
     interest_sigma: float = 0.5  # log-normal token-to-token noise on the buy rate
     tau_sigma: float = 1.6  # log-normal token-to-token noise on the attention decay time
     ramp_s: float = 20.0  # attention builds up as 1 - exp(-age / ramp_s) before it decays
+    # a second wave of attention on some tokens, ~Exp(revival_mean_s) after launch, at
+    # revival_gain x the token's launch rate (log-normal spread interest_sigma), decaying
+    p_revival: float = 0.06
+    revival_mean_s: float = 3600.0
+    revival_gain: float = 1.0
+    revival_tau_s: float = 1200.0
     buy_size_median: float = 0.02
-    buy_size_sigma: float = 1.3
+    buy_size_sigma: float = 1.375
     buy_size_max: float = 40.0
-    hold_mean_s: float = 1200.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
+    hold_mean_s: float = 900.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
     hold_sigma: float = 0.6  # per-wallet patience ~ log-normal(0, hold_sigma)
     bag_a: float = 0.6  # per-wallet chance that a buy is held as a bag ~ Beta(bag_a, bag_b)
     bag_b: float = 0.4
     bag_hold_mult: float = 6.0  # bag holders sell this many times slower than hold_mean_s
     bag_lost_p: float = 0.0303  # chance that a bag is never sold at all (median over tokens)
-    bag_lost_sigma: float = 2.0  # log-normal token-to-token spread of that chance
+    bag_lost_sigma: float = 1.4  # log-normal token-to-token spread of that chance
     # moonbag holders: a share of wallets keep a part ~ U(moonbag_min, moonbag_max) of every
     # position and sell it only if the token graduates (moons); real wallets that realise about
     # -75% on token after token (a fifth of the Flipside sample) look like this
-    frac_moonbag: float = 0.1
+    frac_moonbag: float = 0.13
     moonbag_min: float = 0.6757
     moonbag_max: float = 0.9
     sell_full_p: float = 0.6  # mean chance that a sell closes the whole position (per wallet:
@@ -79,8 +85,8 @@ class SynthConfig:
     momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
     momentum_cap: float = 2.0
     # --- after graduation (AMM): buy rate continues from its graduation level, decaying
-    amm_tau_s: float = 900.0
-    amm_buy_scale: float = 0.6
+    amm_tau_s: float = 1260.0
+    amm_buy_scale: float = 0.46
     # --- creators / insiders
     p_dev_buy: float = 0.35
     dev_buy_median: float = 0.1331
@@ -89,20 +95,23 @@ class SynthConfig:
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
     # bundled launches: insiders buy out the whole curve, the first in the launch block, the
     # others within a per-token window ~ Exp(bundle_spread_s), then dump on the AMM
-    p_bundled: float = 0.008
+    p_bundled: float = 0.0064
     bundle_wallets: int = 8
     bundle_sol: float = 110.0
     bundle_spread_s: float = 35.0
     bundle_hold_mean_s: float = 300.0
+    bundle_keep: float = 0.08  # the bundle keeps a share ~ U(0, bundle_keep) of its tokens unsold
     # --- snipers / bots: buy in the first seconds, flip fast
-    snipers_per_token: float = 0.25
+    snipers_per_token: float = 0.125
     sniper_delay_max_s: float = 3.0
     sniper_size_median: float = 0.2
     sniper_hold_mean_s: float = 45.0
     # --- alpha wallets: buy high-quality tokens early, take profit after the move
     alpha_quality_min: float = 0.35
-    alpha_follow_p: float = 0.45  # x skill: chance an alpha wallet buys a qualifying token
-    alpha_noise_p: float = 0.002  # chance to buy a non-qualifying token
+    # expected number of alpha wallets buying a qualifying token (each ~ its skill), and a
+    # non-qualifying one: per token, so a lake's tokens look alike whatever --wallets is
+    alpha_per_token: float = 15.3
+    alpha_noise_per_token: float = 0.08
     alpha_delay_min_s: float = 2.0
     alpha_delay_max_s: float = 60.0  # skilled wallets are in within the first minute
     alpha_size_median: float = 0.2
@@ -139,13 +148,23 @@ class SynthConfig:
             "sell_full_p",
             "frac_fomo",
             "fomo_share",
+            "p_revival",
+            "bundle_keep",
             "bag_lost_p",
             "frac_moonbag",
         ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"SynthConfig.{name}={v} must be a probability")
-        for name in ("tau0_s", "hold_mean_s", "max_life_s", "buy_size_median", "amm_tau_s"):
+        for name in (
+            "tau0_s",
+            "hold_mean_s",
+            "max_life_s",
+            "buy_size_median",
+            "amm_tau_s",
+            "revival_mean_s",
+            "revival_tau_s",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"SynthConfig.{name} must be > 0")
         if not 0.0 <= self.moonbag_min <= self.moonbag_max < 1.0:

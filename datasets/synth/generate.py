@@ -186,7 +186,8 @@ class _Market:
         self.retail_ids, self.retail_cdf = retail[~fomo], np.cumsum(weights[~fomo])
         self.fomo_ids, self.fomo_cdf = retail[fomo], np.cumsum(weights[fomo])
         alpha = np.flatnonzero(pop.kind == k["alpha"]).astype(np.int32)
-        self.alpha_ids, self.alpha_skill = alpha, pop.skill[alpha].copy()
+        skill = pop.skill[alpha]
+        self.alpha_ids, self.alpha_weight = alpha, skill / max(skill.sum(), 1e-300)
         self.sniper_ids = np.flatnonzero(pop.kind == k["sniper"]).astype(np.int32)
         self.insider_ids = np.flatnonzero(pop.kind == k["insider"]).astype(np.int32)
         sybil = np.flatnonzero(pop.cluster >= 0)
@@ -224,7 +225,7 @@ class _Market:
             n, tok = market_nb.simulate_tokens_nb(
                 tok, hi, L.t0_ns, L.creator, L.quality, L.honeypot, L.bundled, L.rug_age_s,
                 np.int64(self.horizon), np.int64(self.seed), self.params,
-                self.retail_cdf, self.retail_ids, self.fomo_cdf, self.fomo_ids, self.pop.bag_p, self.pop.full_p, self.pop.hold_mult, self.pop.moonbag, self.alpha_ids, self.alpha_skill,
+                self.retail_cdf, self.retail_ids, self.fomo_cdf, self.fomo_ids, self.pop.bag_p, self.pop.full_p, self.pop.hold_mult, self.pop.moonbag, self.alpha_ids, self.alpha_weight,
                 self.sniper_ids, self.insider_ids, self.cluster_ptr, self.cluster_members,
                 b["ts"], b["mint"], b["trader"], b["side"], b["venue"], b["sol"], b["tokens"],
                 b["price"], b["vsol"], b["vtok"], b["fee"], b["seq"],

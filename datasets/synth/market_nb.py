@@ -40,12 +40,17 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "fomo_trigger",
     "fomo_share",
     "ramp_s",
+    "p_revival",
+    "revival_mean_s",
+    "revival_gain",
+    "revival_tau_s",
     "bag_lost_p",
     "bag_lost_sigma",
     "bundle_wallets",
     "bundle_sol",
     "bundle_spread_s",
     "bundle_hold_mean_s",
+    "bundle_keep",
     "bag_hold_mult",
     "buy_size_median",
     "buy_size_sigma",
@@ -65,8 +70,8 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "sniper_size_median",
     "sniper_hold_mean_s",
     "alpha_quality_min",
-    "alpha_follow_p",
-    "alpha_noise_p",
+    "alpha_per_token",
+    "alpha_noise_per_token",
     "alpha_delay_min_s",
     "alpha_delay_max_s",
     "alpha_size_median",
@@ -114,11 +119,16 @@ _P_LOST = K["bag_lost_p"]
 _P_FOMO_TRIGGER = K["fomo_trigger"]
 _P_FOMO_SHARE = K["fomo_share"]
 _P_RAMP = K["ramp_s"]
+_P_REV_P = K["p_revival"]
+_P_REV_MEAN = K["revival_mean_s"]
+_P_REV_GAIN = K["revival_gain"]
+_P_REV_TAU = K["revival_tau_s"]
 _P_LOST_SIG = K["bag_lost_sigma"]
 _P_BUNDLE_N = K["bundle_wallets"]
 _P_BUNDLE_SOL = K["bundle_sol"]
 _P_BUNDLE_SPREAD = K["bundle_spread_s"]
 _P_BUNDLE_HOLD = K["bundle_hold_mean_s"]
+_P_BUNDLE_KEEP = K["bundle_keep"]
 _P_TAU_Q = K["tau_quality_gain"]
 _P_SIZE_MED = K["buy_size_median"]
 _P_SIZE_SIG = K["buy_size_sigma"]
@@ -138,8 +148,8 @@ _P_SNIPE_DELAY = K["sniper_delay_max_s"]
 _P_SNIPE_SIZE = K["sniper_size_median"]
 _P_SNIPE_HOLD = K["sniper_hold_mean_s"]
 _P_ALPHA_QMIN = K["alpha_quality_min"]
-_P_ALPHA_P = K["alpha_follow_p"]
-_P_ALPHA_NOISE = K["alpha_noise_p"]
+_P_ALPHA_N = K["alpha_per_token"]
+_P_ALPHA_NOISE = K["alpha_noise_per_token"]
 _P_ALPHA_DMIN = K["alpha_delay_min_s"]
 _P_ALPHA_DMAX = K["alpha_delay_max_s"]
 _P_ALPHA_SIZE = K["alpha_size_median"]
@@ -160,6 +170,22 @@ def curve_buy_nb(vs: float, vt: float, sol_in: float) -> float:
 def curve_sell_nb(vs: float, vt: float, tokens_in: float) -> float:
     """Gross SOL out of a constant-product sell of ``tokens_in`` on reserves (vs, vt)."""
     return vs - (vs * vt) / (vt + tokens_in)
+
+
+@njit(cache=True)
+def attention_nb(age, b0, tau, rev_t, rev_b, rev_tau, ramp_s):
+    """Retail buy rate on the curve at ``age``: the launch wave plus a later second wave.
+
+    Each wave builds up as ``1 - exp(-x / ramp_s)`` (``ramp_s = 0``: no build-up, the bound
+    used for thinning) and decays exponentially.
+    """
+    up = 1.0 - np.exp(-age / ramp_s) if ramp_s > 0.0 else 1.0
+    rate = b0 * np.exp(-age / tau) * up
+    if age >= rev_t:
+        x = age - rev_t
+        up = 1.0 - np.exp(-x / ramp_s) if ramp_s > 0.0 else 1.0
+        rate += rev_b * np.exp(-x / rev_tau) * up
+    return rate
 
 
 @njit(cache=True)
@@ -249,7 +275,7 @@ def simulate_tokens_nb(
     hold_mult: np.ndarray,
     moonbag: np.ndarray,
     alpha_ids: np.ndarray,
-    alpha_skill: np.ndarray,
+    alpha_weight: np.ndarray,
     sniper_ids: np.ndarray,
     insider_ids: np.ndarray,
     cluster_ptr: np.ndarray,
@@ -309,6 +335,14 @@ def simulate_tokens_nb(
         lost_p = min(1.0, p[_P_LOST] * np.exp(p[_P_LOST_SIG] * np.random.normal()))
         tau = p[_P_TAU0] * (1.0 + p[_P_TAU_Q] * q) * np.exp(p[_P_TAU_SIG] * np.random.normal())
         b0 = p[_P_BUY_RATE0] * interest
+        # a second wave of attention later in life on some tokens (a call, a mention): what
+        # gives real launches their slow graduations, hours after creation
+        rev_t = 1e300
+        rev_b = 0.0
+        if np.random.random() < p[_P_REV_P]:
+            rev_t = np.random.exponential(p[_P_REV_MEAN])
+            rev_b = b0 * p[_P_REV_GAIN] * np.exp(p[_P_INTEREST_SIG] * np.random.normal())
+        grad_level = 0.0  # the buy rate carried onto the pool at graduation
         price0 = vs / vt
         n_h = 0
         n_s = 0
@@ -373,9 +407,10 @@ def simulate_tokens_nb(
                 amt = p[_P_BUNDLE_SOL] / nb * (0.6 + 0.8 * np.random.random())
                 n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, b_t[j], b_w[j], ACT_BUY, amt)
             last_in = b_t.max()
+            keep = p[_P_BUNDLE_KEEP] * np.random.random()  # share of the bundle never sold
             for j in range(nb):
                 th = last_in + np.random.exponential(p[_P_BUNDLE_HOLD])
-                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, b_w[j], ACT_SELL_ALL, 0.0)
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, b_w[j], ACT_SELL_ALL, keep)
         if sniper_ids.shape[0] > 0:
             ns = np.random.poisson(p[_P_SNIPERS])
             for _ in range(ns):
@@ -385,11 +420,14 @@ def simulate_tokens_nb(
                 n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
                 th = ta + np.random.exponential(p[_P_SNIPE_HOLD])
                 n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
-        for i in range(alpha_ids.shape[0]):
+        # alpha followers per token do not depend on how many alpha wallets exist: each joins
+        # with a chance that makes the expected count alpha_per_token (weighted by skill)
+        n_alpha = alpha_ids.shape[0]
+        for i in range(n_alpha):
             if q >= p[_P_ALPHA_QMIN]:
-                pf = p[_P_ALPHA_P] * alpha_skill[i]
+                pf = p[_P_ALPHA_N] * alpha_weight[i]
             else:
-                pf = p[_P_ALPHA_NOISE]
+                pf = p[_P_ALPHA_NOISE] / n_alpha
             if np.random.random() < pf:
                 ta = p[_P_ALPHA_DMIN] + np.random.random() * (p[_P_ALPHA_DMAX] - p[_P_ALPHA_DMIN])
                 amt = p[_P_ALPHA_SIZE] * np.exp(0.5 * np.random.normal())
@@ -431,14 +469,9 @@ def simulate_tokens_nb(
                 mom = min(p[_P_MOM_CAP], (vs / vt / price0) ** p[_P_MOM])
             # the buy intensity bound: it only decays until the next event changes the state
             if venue == VENUE_CURVE:
-                lam_b = b0 * mom * np.exp(-t / tau)
+                lam_b = mom * attention_nb(t, b0, tau, rev_t, rev_b, p[_P_REV_TAU], 0.0)
             else:
-                lam_b = (
-                    b0
-                    * p[_P_AMM_SCALE]
-                    * mom
-                    * np.exp(-(grad_age / tau) - (t - grad_age) / p[_P_AMM_TAU])
-                )
+                lam_b = mom * grad_level * np.exp(-(t - grad_age) / p[_P_AMM_TAU])
             i_s = -1
             t_s = 1e300
             for i in range(n_s):
@@ -447,9 +480,14 @@ def simulate_tokens_nb(
                     i_s = i
             t_h = q_t[0] if n_q > 0 else 1e300
             t_prop = t + np.random.exponential(1.0 / lam_b) if lam_b > 0.0 else 1e300
-            t_next = min(t_s, t_h, t_prop)
+            # the second wave raises the bound: proposals restart from its onset
+            t_wave = rev_t if venue == VENUE_CURVE and t < rev_t else 1e300
+            t_next = min(t_s, t_h, t_prop, t_wave)
             if t_next >= life:
                 break
+            if t_wave == t_next:
+                t = t_wave
+                continue
             side = 0
             trader = cre
             sol = 0.0
@@ -485,6 +523,11 @@ def simulate_tokens_nb(
                             h_tok[j] = h_tok[n_h]
                         else:
                             j += 1
+                    if amt > 0.0 and n_h < MAX_HOLDERS:  # a share is kept, never sold
+                        h_w[n_h] = trader
+                        h_tok[n_h] = tokens * amt
+                        n_h += 1
+                        tokens -= tokens * amt
                     if tokens <= 0.0:
                         continue
                 elif act == ACT_RUG and venue == VENUE_AMM:
@@ -514,15 +557,10 @@ def simulate_tokens_nb(
             else:
                 # thinning: accept with the true intensity at t_prop over the bound
                 if venue == VENUE_CURVE:
-                    # attention builds up over ramp_s, then decays (ramp factor <= 1)
-                    lb = b0 * mom * np.exp(-t_prop / tau) * (1.0 - np.exp(-t_prop / p[_P_RAMP]))
+                    rev_tau = p[_P_REV_TAU]
+                    lb = mom * attention_nb(t_prop, b0, tau, rev_t, rev_b, rev_tau, p[_P_RAMP])
                 else:
-                    lb = (
-                        b0
-                        * p[_P_AMM_SCALE]
-                        * mom
-                        * np.exp(-(grad_age / tau) - (t_prop - grad_age) / p[_P_AMM_TAU])
-                    )
+                    lb = mom * grad_level * np.exp(-(t_prop - grad_age) / p[_P_AMM_TAU])
                 t = t_prop
                 if np.random.random() * lam_b > lb:
                     continue
@@ -631,6 +669,9 @@ def simulate_tokens_nb(
             if graduate_now:
                 # migration: the real SOL and the price carry over into a constant-product pool
                 grad_age = t
+                grad_level = p[_P_AMM_SCALE] * attention_nb(
+                    t, b0, tau, rev_t, rev_b, p[_P_REV_TAU], 0.0
+                )
                 n_q = release_moonbags_nb(q_t, q_w, q_tok, n_q, t, p[_P_HOLD], hold_mult)
                 out_grad_ns[tok] = ts
                 real_sol = vs - CURVE_VSOL0
