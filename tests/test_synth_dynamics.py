@@ -73,3 +73,26 @@ def test_a_second_wave_brings_buyers_back_hours_after_launch(tmp_path):
     quiet = synthesize(tmp_path / "a", tokens=150, wallets=1_000, days=1, seed=2, config=base)
     busy = synthesize(tmp_path / "b", tokens=150, wallets=1_000, days=1, seed=2, config=waves)
     assert _late_retail_buys(busy) > 3 * max(_late_retail_buys(quiet), 1)
+
+
+def _retail_buys_per_wallet(lake) -> np.ndarray:
+    df = lake.sql(
+        """
+        select count(*) as n from swaps s join wallets_truth w on w.wallet_id = s.trader_id
+        where s.side = 1 and w.kind = 'retail' group by s.trader_id
+        """
+    )
+    return df["n"].to_numpy(dtype=float)
+
+
+def test_retail_activity_cap_bounds_how_much_busier_one_wallet_is_than_the_rest(tmp_path):
+    # cap 1: every retail wallet equally likely (Poisson counts); no cap: a Pareto(1.2) tail
+    flat = SynthConfig().replace(retail_activity_cap=1.0)
+    wild = SynthConfig().replace(retail_activity_cap=1e12)
+    a = synthesize(tmp_path / "a", tokens=150, wallets=1_000, days=1, seed=4, config=flat)
+    b = synthesize(tmp_path / "b", tokens=150, wallets=1_000, days=1, seed=4, config=wild)
+    even, heavy = _retail_buys_per_wallet(a), _retail_buys_per_wallet(b)
+    assert even.max() / np.median(even) < 3.0
+    assert heavy.max() / np.median(heavy) > 30.0
+    with pytest.raises(ValueError, match="retail_activity_cap"):
+        SynthConfig().replace(retail_activity_cap=0.5).validate()

@@ -39,6 +39,7 @@ class SynthConfig:
     sybil_cluster_min: int = 3
     sybil_cluster_max: int = 7
     retail_activity_pareto: float = 1.2  # heavy tail of retail activity (smaller: heavier)
+    retail_activity_cap: float = 1000.0  # the busiest retail wallet trades <= this x the least
     frac_fomo: float = 0.3138  # share of retail wallets that chase pumps (buy only pumped tokens)
     fomo_trigger: float = 1.3  # a token is "pumped" above this x its launch price
     fomo_share: float = 0.35  # share of a pumped token's retail buys made by pump chasers
@@ -169,6 +170,10 @@ class SynthConfig:
                 raise ValueError(f"SynthConfig.{name} must be > 0")
         if not 0.0 <= self.moonbag_min <= self.moonbag_max < 1.0:
             raise ValueError("SynthConfig: need 0 <= moonbag_min <= moonbag_max < 1")
+        if self.retail_activity_cap < 1.0:
+            raise ValueError(
+                "SynthConfig.retail_activity_cap must be >= 1 (a multiple of the least)"
+            )
         if not 2 <= self.sybil_cluster_min <= self.sybil_cluster_max:
             raise ValueError("SynthConfig: need 2 <= sybil_cluster_min <= sybil_cluster_max")
         if self.max_life_s > 20 * 3600:

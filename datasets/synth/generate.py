@@ -178,8 +178,10 @@ class _Market:
         k = schemas.WALLET_KIND_ID
         retail = np.flatnonzero(pop.kind == k["retail"]).astype(np.int32)
         rng = _rng(seed, "activity")
-        # heavy-tailed activity: a few retail wallets trade a lot, most trade a little
+        # heavy-tailed activity: a few retail wallets trade a lot, most trade a little; capped,
+        # or one wallet's traits (drawn once) would steer a seed's whole market
         weights = rng.pareto(cfg.retail_activity_pareto, len(retail)) + 1.0
+        np.minimum(weights, cfg.retail_activity_cap, out=weights)
         fomo = rng.random(len(retail)) < cfg.frac_fomo
         if fomo.all():
             fomo[0] = False
