@@ -146,8 +146,8 @@ def pool_floor_mcap_sol() -> float:
     """Market cap (SOL) of a graduated token once every token is sold back into its pool.
 
     The pool opens with the curve's real SOL and ``real SOL / price`` tokens (price carried
-    over); the LP is burned, so selling the 793.1M tokens the curve sold moves it to
-    ``k / Y**2`` with ``Y`` all tokens outside the creator's hands: no lower price exists.
+    over); the LP is burned, so selling back the 793.1M tokens the curve sold leaves price
+    ``k / Y**2``, ``Y`` = the pool's tokens + 793.1M (about the whole supply): no lower price.
     """
     vs_end = CURVE_K / CURVE_VTOK_END
     real_sol = vs_end - CURVE_VSOL0
