@@ -96,3 +96,37 @@ def test_retail_activity_cap_bounds_how_much_busier_one_wallet_is_than_the_rest(
     assert heavy.max() / np.median(heavy) > 30.0
     with pytest.raises(ValueError, match="retail_activity_cap"):
         SynthConfig().replace(retail_activity_cap=0.5).validate()
+
+
+def _bundle_sold_share(lake) -> np.ndarray:
+    """Per bundled token: tokens its bundle wallets sold / tokens they bought (creator excluded)."""
+    df = lake.sql(
+        """
+        select s.mint_id,
+               sum(case when s.side = -1 then s.token_amount else 0 end)
+                 / sum(case when s.side = 1 then s.token_amount else 0 end) as sold
+        from swaps s join launches l using (mint_id)
+        join wallets_truth w on w.wallet_id = s.trader_id
+        where w.kind = 'insider' and w.wallet != l.creator and s.side != 0
+          and l.graduated_ts is not null and l.created_ts < 1735776000e9 - 21600e9
+        group by s.mint_id
+        having sum(case when s.side = 1 then s.token_amount else 0 end) > 0
+        """
+    )
+    return df["sold"].to_numpy(dtype=float)
+
+
+def test_a_bundle_keeps_a_share_of_its_tokens_unsold_only_when_asked(tmp_path):
+    # bundled launches only (no rugs, honeypots or dev buys): the non-creator insiders buying
+    # a token are its bundle; they dump everything, or keep a share ~ U(0, bundle_keep)
+    base = SynthConfig().replace(p_bundled=0.3, p_rug=0.0, p_honeypot=0.0, p_dev_buy=0.0)
+    kept = base.replace(bundle_keep=0.6)
+    dump = base.replace(bundle_keep=0.0)
+    all_out = synthesize(tmp_path / "a", tokens=120, wallets=5_000, days=1, seed=6, config=dump)
+    some = synthesize(tmp_path / "b", tokens=120, wallets=5_000, days=1, seed=6, config=kept)
+    full, part = _bundle_sold_share(all_out), _bundle_sold_share(some)
+    assert len(full) >= 15 and len(part) >= 15
+    np.testing.assert_allclose(full, 1.0, rtol=1e-9)
+    # one wallet drawn twice into a bundle sells its first kept share with its second sell
+    assert part.min() >= 0.4 - 1e-9 and part.max() <= 1.0 + 1e-9
+    assert np.median(part) < 0.85

@@ -86,7 +86,8 @@ K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
 VENUE_CURVE = 0  # schemas.VENUE_ID["pumpfun"]
 VENUE_AMM = 1  # schemas.VENUE_ID["pumpswap"]
 
-# scheduled actions
+# scheduled actions; the schedule's amount is SOL for a buy and the share kept unsold for a
+# sell-all (0: sell everything)
 ACT_BUY = 1
 ACT_SELL_ALL = 2
 ACT_CREATOR_DUMP = 3
