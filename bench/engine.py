@@ -5,7 +5,7 @@ Prints one JSON line per measurement:
   * ``in_memory``: replay of a pre-built event array (generated here, multi-mint bonding curves);
   * ``parquet``: end to end from a lake (``engine.stream``: row groups decoded in a worker thread
     while the replay runs);
-  * ``cached``: end to end through the event cache (``engine.event_cache``).
+  * ``cached``: end to end through the event cache (``datasets.event_cache``).
 
 Usage: ``python bench/engine.py [--events 10000000] [--lake /tmp/memelab_bench_lake]``. The lake
 is written once (from the same generated events) and reused. Figures depend on the machine and

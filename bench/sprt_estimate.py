@@ -20,7 +20,7 @@ import numpy as np
 
 
 def main() -> None:
-    from memelab.research.sprt_twoarm import TwoArmSPRT
+    from memelab.research.sprt.twoarm import TwoArmSPRT
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100, help="stopped tests per effect")

@@ -52,8 +52,8 @@ def run_experiment(
     """Backtests both variants into ``work`` and compares the designs. Returns the figures."""
     from memelab.datasets.lake import Lake
     from memelab.engine import backtest
-    from memelab.research.sprt_analysis import analyse_runs, load_trades
-    from memelab.research.sprt_twoarm import TwoArmSPRT, design_asn, pair_by_signal
+    from memelab.research.sprt.analysis import analyse_runs, load_trades
+    from memelab.research.sprt.twoarm import TwoArmSPRT, design_asn, pair_by_signal
 
     lake = Lake(lake_path)
     t0 = time.perf_counter()

@@ -45,7 +45,7 @@ def engine_bench():
 
 def big_space(n: int):
     """>= n momentum combinations: the strategy's SWEEP plus cooldown and exit-drop axes."""
-    from memelab.research.sweep import space_for
+    from memelab.research.sweeps.sweep import space_for
     from memelab.strategies.momentum import SWEEP
 
     grid = dict(SWEEP) | {"cooldown_s": [300.0, 900.0, 1800.0], "exit_drop": [0.15, 0.25, 0.4]}
@@ -61,7 +61,7 @@ def emit(obj: dict) -> None:
 
 
 def run_main(args) -> None:
-    from memelab.research.sweep import run_sweep
+    from memelab.research.sweeps.sweep import run_sweep
 
     eb = engine_bench()
     ev = eb.make_events(args.events, args.mints, args.seed)
@@ -107,7 +107,7 @@ def run_main(args) -> None:
         }
     )
     from dask.distributed import Client, LocalCluster
-    from memelab.research.distributed import run_sweep_distributed
+    from memelab.research.sweeps.distributed import run_sweep_distributed
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
         with Client(cluster) as client:
@@ -138,8 +138,8 @@ def run_main(args) -> None:
 
 def run_demo_size(args) -> None:
     """One demo-lake sweep of ``--combos`` random combinations (run in its own process)."""
-    from memelab.research.sweep import run_sweep
-    from memelab.research.sweep import space_for as sf
+    from memelab.research.sweeps.sweep import run_sweep
+    from memelab.research.sweeps.sweep import space_for as sf
 
     grid = {
         "window_s": [10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0],

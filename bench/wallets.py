@@ -40,8 +40,8 @@ def main() -> None:
     import numpy as np
     from memelab.datasets.lake import Lake
     from memelab.datasets.synth import synthesize
-    from memelab.research.labels import label_events
-    from memelab.research.scoring import WalletScorer
+    from memelab.research.wallets.labels import label_events
+    from memelab.research.wallets.scoring import WalletScorer
 
     lake = Lake(args.lake)
     gen_seconds = None

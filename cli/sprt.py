@@ -45,8 +45,7 @@ def sprt(
     One-arm: --outcomes FILE [--p0 --p1 --alpha --beta].
     Two-arm: --control RUN_DIR --treatment RUN_DIR [--metric win|pnl] [--paired] --out DIR.
     """
-    from memelab.research.sprt import BernoulliSPRT, SPRTError
-    from memelab.research.sprt_analysis import (
+    from memelab.research.sprt.analysis import (
         analyse_outcomes,
         analyse_runs,
         load_outcomes,
@@ -54,7 +53,8 @@ def sprt(
         save_analysis,
         summary,
     )
-    from memelab.research.sprt_twoarm import TwoArmSPRT
+    from memelab.research.sprt.twoarm import TwoArmSPRT
+    from memelab.research.sprt.wald import BernoulliSPRT, SPRTError
 
     two_arm = control is not None or treatment is not None
     if two_arm == (outcomes is not None):

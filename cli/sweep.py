@@ -31,8 +31,8 @@ JsonOpt = typer.Option(False, "--json", help="Print the summary as JSON.")
 def _space(
     strategy: str, grid: list[str] | None, param: list[str] | None, n_random, constraint, seed
 ):
-    from memelab.research.params import parse_grid_arg
-    from memelab.research.sweep import space_for
+    from memelab.research.sweeps.params import parse_grid_arg
+    from memelab.research.sweeps.sweep import space_for
     from memelab.strategies import get_strategy
 
     mod = get_strategy(strategy)
@@ -86,16 +86,16 @@ def sweep(
 ) -> None:
     """Sweep a strategy's params over a lake: results.parquet, best.json, report.html."""
     from memelab.datasets.lake import parse_time
-    from memelab.research.params import ParamError
-    from memelab.research.sweep import SweepError, run_sweep
-    from memelab.research.validation import ValidationError
+    from memelab.research.sweeps.params import ParamError
+    from memelab.research.sweeps.sweep import SweepError, run_sweep
+    from memelab.research.validation.gates import ValidationError
 
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         cfg = _config(config)
         t0, t1 = parse_time(start), parse_time(end)
         if scheduler or workers:
-            from memelab.research.distributed import run_sweep_distributed
+            from memelab.research.sweeps.distributed import run_sweep_distributed
 
             res = run_sweep_distributed(
                 lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
@@ -169,10 +169,10 @@ def validate(
     """Walk-forward selection: sweep each train window, judge its best on the next test window."""
     import json
 
-    from memelab.research.params import ParamError
-    from memelab.research.sweep import SweepError, _py
-    from memelab.research.validation import ValidationError
-    from memelab.research.walkforward import (
+    from memelab.research.sweeps.params import ParamError
+    from memelab.research.sweeps.sweep import SweepError, _py
+    from memelab.research.validation.gates import ValidationError
+    from memelab.research.validation.walkforward import (
         parse_duration,
         parse_walk_forward,
         walk_forward_validate,

@@ -37,8 +37,8 @@ def score(
     demote < 30% on each sampled wallet's last 10 resolved buys), summary.json and report.html.
     """
     from memelab.datasets.lake import parse_time
-    from memelab.research.labels import LabelParams
-    from memelab.research.wallet_pipeline import score_lake
+    from memelab.research.wallets.labels import LabelParams
+    from memelab.research.wallets.pipeline import score_lake
 
     prior_arg: str | tuple[float, float] = prior
     if prior != "eb":
@@ -98,7 +98,7 @@ def graph(
     Writes clusters.parquet, smart_money.parquet, graph.json and report.html.
     """
     from memelab.datasets.lake import parse_time
-    from memelab.research.wallet_pipeline import graph_kam1cadzee, graph_lake
+    from memelab.research.wallets.pipeline import graph_kam1cadzee, graph_lake
 
     if (lake is None) == (kam1cadzee is None):
         fail("give exactly one of --lake or --kam1cadzee")
@@ -133,7 +133,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
 ) -> None:
     """Check scores and sybil clusters against a synthetic lake's planted wallet kinds."""
-    from memelab.research.wallet_eval import evaluate_on_truth
+    from memelab.research.wallets.evaluate import evaluate_on_truth
 
     try:
         res = evaluate_on_truth(lake, min_resolved=min_resolved)

@@ -296,7 +296,7 @@ def run_replay(
 ) -> tuple[Replay, ReplayOutput]:
     """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records.
 
-    ``event_cache`` replays a lake through ``engine.event_cache`` (decoded partitions kept as
+    ``event_cache`` replays a lake through ``datasets.event_cache`` (decoded partitions kept as
     memory-mapped ``.npy`` under ``<lake>/_cache``): much faster from the second run on.
     """
     from memelab.strategies import get_strategy
@@ -329,11 +329,11 @@ def run_replay(
         if chunks is not None:
             it = chunks
         elif event_cache:
-            from memelab.engine.event_cache import iter_cached_events
+            from memelab.datasets.event_cache import iter_cached_events
 
             it = iter_cached_events(lake, start, end)
         else:
-            from memelab.engine.stream import stream_events
+            from memelab.datasets.stream import stream_events
 
             it = stream_events(lake, start, end)
         if progress is not None:

@@ -1,1 +1,5 @@
-"""memelab.research."""
+"""memelab.research: generic over any strategy it is handed.
+
+Subpackages: ``wallets`` (labels, scoring, vote, graph), ``sprt`` (sequential A/B tests),
+``sweeps`` (parameter sweeps, Dask), ``validation`` (walk-forward, DSR, PBO).
+"""

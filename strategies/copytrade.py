@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import numpy as np
 from memelab.engine.risk import KNOB_EQUITY, KNOB_MIN_SCORE, KNOB_TIER
-from memelab.research import scoring_nb, vote_nb
-from memelab.research.scoring_nb import SCORER_FIELDS, scorer_step_nb
-from memelab.research.vote_nb import VOTE_FIELDS, vote_on_buy_nb
+from memelab.research.wallets import scoring_nb, vote_nb
+from memelab.research.wallets.scoring_nb import SCORER_FIELDS, scorer_step_nb
+from memelab.research.wallets.vote_nb import VOTE_FIELDS, vote_on_buy_nb
 from numba import njit
 
 NAME = "copytrade"

@@ -83,9 +83,9 @@ def test_demo_backtests_an_existing_lake_and_prints_the_report_path(lake, tmp_pa
 def test_event_cache_replays_identically_and_is_invalidated_by_new_rows(lake, tmp_path):
     import shutil
 
+    from memelab.datasets.event_cache import CACHE_DIR, iter_cached_events
     from memelab.datasets.lake import Lake
     from memelab.engine import backtest
-    from memelab.engine.event_cache import CACHE_DIR, iter_cached_events
 
     copy = tmp_path / "lake"
     shutil.copytree(lake, copy)
@@ -135,7 +135,7 @@ def test_streamed_row_groups_equal_lake_iter_events_also_after_an_overlapping_ap
     import shutil
 
     from memelab.datasets.lake import Lake
-    from memelab.engine.stream import stream_events
+    from memelab.datasets.stream import stream_events
 
     def same(a, b):
         return all(

@@ -95,7 +95,7 @@ def test_streamed_chunks_equal_iter_events_and_stay_intact_while_the_next_group_
     import itertools
     import threading
 
-    import memelab.engine.stream as stream
+    import memelab.datasets.stream as stream
 
     done = [threading.Event() for _ in range(5)]  # one per 700-row group
     count = itertools.count()
@@ -124,7 +124,7 @@ def test_streamed_chunks_equal_iter_events_and_stay_intact_while_the_next_group_
 
 
 def test_venue_names_become_venue_ids_and_null_fees_nan(lake):
-    from memelab.engine.stream import stream_events
+    from memelab.datasets.stream import stream_events
 
     events = np.concatenate([c.copy() for c in stream_events(lake)])
     table = lake.read("swaps")
@@ -152,7 +152,7 @@ def test_interleave_kernel_writes_each_column_into_its_field():
 
 
 def test_streaming_across_partitions_with_one_to_sort_and_a_window_matches_iter_events(tmp_path):
-    from memelab.engine.stream import stream_events
+    from memelab.datasets.stream import stream_events
 
     store = Lake(tmp_path / "lake")
     table = _swaps(2_000, days=3)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from memelab.research.sprt import BernoulliSPRT, SPRTError, SPRTState
+from memelab.research.sprt.wald import BernoulliSPRT, SPRTError, SPRTState
 
 DEFAULT = BernoulliSPRT()
 
@@ -175,7 +175,7 @@ def test_estimate_before_any_decision_is_the_plain_proportion_with_wilson_interv
 
 
 def test_curve_simulations_shrink_for_designs_far_too_fine_for_their_data():
-    from memelab.research.sprt_analysis import simulation_size
+    from memelab.research.sprt.analysis import simulation_size
 
     # the default design (ASN ~ 100-170) gets every requested test
     assert simulation_size(np.full(27, 170.0), 20_000, 50) == (20_000, 10_000)
@@ -187,8 +187,8 @@ def test_curve_simulations_shrink_for_designs_far_too_fine_for_their_data():
 
 
 def test_report_prints_the_monte_carlo_asn_the_independent_runs_were_checked_against(mc_at_p0_p1):
-    from memelab.research.sprt_analysis import analyse_outcomes
-    from memelab.research.sprt_report import render_report
+    from memelab.research.sprt.analysis import analyse_outcomes
+    from memelab.research.sprt.report import render_report
 
     record = analyse_outcomes([1, 0, 0, 1, 0], n_seq=20_000, seed=11)
     design = record["design"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from memelab.research import sprt_nb as nb
-from memelab.research.sprt import SPRTError
-from memelab.research.sprt_twoarm import TwoArmSPRT, design_asn, pair_by_signal, pair_in_order
+from memelab.research.sprt import sequential_nb as nb
+from memelab.research.sprt.twoarm import TwoArmSPRT, design_asn, pair_by_signal, pair_in_order
+from memelab.research.sprt.wald import SPRTError
 
 WIN = TwoArmSPRT()  # delta1 = 0.08: the default p1 - p0
 PNL = TwoArmSPRT(delta1=0.01)  # +0.01 SOL per trade

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from memelab.engine.replay import run_replay
-from memelab.research.sweep import run_sweep, space_for
+from memelab.research.sweeps.sweep import run_sweep, space_for
 from memelab.strategies import get_strategy
 from sweep_markets import CONFIG, GRID, make_market
 
@@ -105,7 +105,7 @@ def test_gates_pass_the_best_of_a_planted_edge_market():
 
 
 def test_sweep_rejects_a_space_of_another_strategy(noise):
-    from memelab.research.sweep import SweepError
+    from memelab.research.sweeps.sweep import SweepError
 
     with pytest.raises(SweepError, match="PARAMS_DTYPE"):
         run_sweep(noise, "momentum", np.zeros(2, dtype=[("x", "f8")]))

@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from memelab.datasets.lake import Lake
-from memelab.research.distributed import run_sweep_distributed
-from memelab.research.sweep import run_sweep, space_for
-from memelab.research.walkforward import walk_forward_validate
+from memelab.research.sweeps.distributed import run_sweep_distributed
+from memelab.research.sweeps.sweep import run_sweep, space_for
+from memelab.research.validation.walkforward import walk_forward_validate
 from sweep_markets import CONFIG, GRID, make_market
 
 

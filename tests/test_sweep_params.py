@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from memelab.research.params import (
+from memelab.research.sweeps.params import (
     ParamError,
     build_space,
     constraint_mask,

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from memelab.research.validation import (
+from memelab.research.validation.gates import (
     ValidationError,
     Window,
     deflated_sharpe_ratio,

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from memelab.research.wallet_graph import (
+from memelab.research.wallets.graph import (
     BuyerSets,
     audit_wallets,
     cobuy_similarity,

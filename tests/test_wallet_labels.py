@@ -7,7 +7,7 @@ import pyarrow as pa
 import pytest
 from _wallet_events import S, make_events
 from memelab.datasets.lake import Lake
-from memelab.research.labels import LabelParams, label_events, label_lake
+from memelab.research.wallets.labels import LabelParams, label_events, label_lake
 
 LAST_PRICE = LabelParams(vwap_n=1)  # VWAP of one trade = its price: easy to compute by hand
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from _wallet_events import S, make_events
-from memelab.research.scoring import (
+from memelab.research.wallets.scoring import (
     WalletScorer,
     eb_summary,
     fit_beta_prior,
@@ -201,7 +201,7 @@ def test_engine_lookahead_perturbation_leaves_scores_before_the_cut_unchanged():
 
 
 def test_a_fitted_prior_replaces_beta_3_5_in_the_streaming_scorer():
-    from memelab.research.scoring import BetaPrior
+    from memelab.research.wallets.scoring import BetaPrior
 
     rows = _record(10, win=True) + [(200, 10, W, 1, 1.0)]
     ev = make_events(rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from memelab.datasets.synth import synthesize
-from memelab.research.wallet_eval import evaluate_on_truth
+from memelab.research.wallets.evaluate import evaluate_on_truth
 
 
 @pytest.fixture(scope="module")

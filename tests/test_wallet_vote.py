@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from memelab.research.vote_nb import VOTE_FIELDS, new_vote_state, vote_on_buy_nb
+from memelab.research.wallets.vote_nb import VOTE_FIELDS, new_vote_state, vote_on_buy_nb
 
 S = 1_000_000_000
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from memelab.research import sprt_nb as nb
+from memelab.research.sprt import sequential_nb as nb
 from scipy.optimize import brentq
 
 DECISION_NAMES = {nb.DECISION_H1: "accept_h1", nb.DECISION_H0: "accept_h0", 0: "continue"}

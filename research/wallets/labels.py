@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from memelab.datasets.lake import Lake
 from memelab.datasets.schemas import EVENT_DTYPE
-from memelab.research import labels_nb as nb
+from memelab.research.wallets import labels_nb as nb
 
 STATUS_NAMES = {
     nb.STATUS_WIN: "win",

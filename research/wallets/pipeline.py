@@ -18,9 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from memelab.datasets.lake import Lake
-from memelab.research.labels import LabelParams, add_addresses, label_lake
-from memelab.research.scoring import summarize_wallets
-from memelab.research.wallet_graph import (
+from memelab.research.wallets.graph import (
     BuyerSets,
     CoBuy,
     audit_wallets,
@@ -30,7 +28,9 @@ from memelab.research.wallet_graph import (
     smart_money,
     sybil_clusters,
 )
-from memelab.research.wallet_report import write_report
+from memelab.research.wallets.labels import LabelParams, add_addresses, label_lake
+from memelab.research.wallets.report import write_report
+from memelab.research.wallets.scoring import summarize_wallets
 
 SCORE_COLUMNS = [
     "wallet",

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from memelab.engine.config import EngineConfig
-from memelab.research.sweep import SweepError, _Source, bucket_sharpe, run_sweep
-from memelab.research.validation import (
+from memelab.research.sweeps.sweep import SweepError, _Source, bucket_sharpe, run_sweep
+from memelab.research.validation.gates import (
     ValidationError,
     deflated_sharpe_ratio,
     pbo_cscv,
@@ -182,8 +182,8 @@ def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_bucket
     import os
 
     from dask.distributed import as_completed
-    from memelab.research.distributed import _sweep_task
-    from memelab.research.sweep import SweepResult, default_bucket_edges
+    from memelab.research.sweeps.distributed import _sweep_task
+    from memelab.research.sweeps.sweep import SweepResult, default_bucket_edges
 
     lake_path = os.path.abspath(os.fspath(source))
     ids = np.arange(len(space))

@@ -1,6 +1,6 @@
 """One SPRT analysis end to end: the test, its path, its curves, the estimate, as one record.
 
-The record (a JSON-ready dict) is what ``sprt.json`` holds and what ``sprt_report`` draws, so a
+The record (a JSON-ready dict) is what ``sprt.json`` holds and what ``sprt.report`` draws, so a
 report can be re-rendered from the file alone. Loading outcome and trade files lives here too,
 because both the CLI and the promotion gate read them.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from memelab.research.sprt import BernoulliSPRT, Curves, SPRTError, coerce_outcomes
-from memelab.research.sprt_twoarm import Pairing, TwoArmSPRT, pair_by_signal, pair_in_order
+from memelab.research.sprt.twoarm import Pairing, TwoArmSPRT, pair_by_signal, pair_in_order
+from memelab.research.sprt.wald import BernoulliSPRT, Curves, SPRTError, coerce_outcomes
 
 Progress = Callable[[Iterable], Iterable]
 
@@ -266,7 +266,7 @@ def json_ready(obj: Any) -> Any:
 
 def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
     """Writes ``sprt.json`` and ``report.html`` into ``out_dir``."""
-    from memelab.research.sprt_report import write_report
+    from memelab.research.sprt.report import write_report
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -37,9 +37,9 @@ from memelab.engine.risk import (
     N_REJECT,
     REJECT_REASONS,
 )
-from memelab.research import sweep_nb as snb
-from memelab.research.params import build_space
-from memelab.research.validation import (
+from memelab.research.sweeps import sweep_nb as snb
+from memelab.research.sweeps.params import build_space
+from memelab.research.validation.gates import (
     deflated_sharpe_ratio,
     pbo_cscv,
 )
@@ -104,7 +104,7 @@ class SweepResult:
         import json
         from pathlib import Path
 
-        from memelab.research.sweep_report import write_sweep_report
+        from memelab.research.sweeps.report import write_sweep_report
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -24,8 +24,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from memelab.research import sprt_nb as nb
-from memelab.research.sprt import (
+from memelab.research.sprt import sequential_nb as nb
+from memelab.research.sprt.wald import (
     DECISION_CODES,
     Curves,
     Estimate,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from memelab.datasets.schemas import EVENT_DTYPE
-from memelab.research import scoring_nb as nb
+from memelab.research.wallets import scoring_nb as nb
 
 TIER_TOP, TIER_MID, TIER_LOW = "top", "mid", "low"
 

@@ -1,6 +1,6 @@
 """Compiled kernels for sequential tests: LLR paths and seeded Monte Carlo of whole tests.
 
-Arrays in, arrays out; the wrappers in ``sprt.py`` and ``sprt_twoarm.py`` own validation,
+Arrays in, arrays out; the wrappers in ``wald.py`` and ``twoarm.py`` own validation,
 parameters and reporting. Decisions are coded ``DECISION_H1 = 1``, ``DECISION_H0 = -1``,
 ``DECISION_CONTINUE = 0``.
 

@@ -23,7 +23,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from memelab.research import validation_nb as vnb
+from memelab.research.validation import gates_nb as vnb
 
 EULER_GAMMA = 0.5772156649015329
 

@@ -95,7 +95,7 @@ def load_partition(
 def _write_partition(lake: Any, date: str, path: Path) -> int:
     """Decode a partition into ``path`` row group by row group (bounded memory); rows written."""
     from memelab.datasets.events import decode_events_into as _decode_into
-    from memelab.engine.stream import _SRC, _ordered_row_groups
+    from memelab.datasets.stream import _SRC, _ordered_row_groups
 
     groups = _ordered_row_groups(lake.files("swaps", date))
     if groups is None:  # overlapping appends: let the lake sort the whole partition

@@ -22,7 +22,7 @@ resolved ts], ``sctr`` int64[3] [ring head, ring tail, outcomes expired early by
 from __future__ import annotations
 
 import numpy as np
-from memelab.research import labels_nb as lnb
+from memelab.research.wallets import labels_nb as lnb
 from numba import njit
 
 W_LAST_TS, W_BUYS, W_WIN_WINS, W_WIN_N, W_ALL_WINS, W_ALL_N = range(6)

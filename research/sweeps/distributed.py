@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from memelab.engine.config import EngineConfig
-from memelab.research.sweep import (
+from memelab.research.sweeps.sweep import (
     SweepError,
     SweepResult,
     _Source,

@@ -324,7 +324,7 @@ def smart_money(sets: BuyerSets, min_tokens: int = 5, credible: float = 0.90) ->
     posterior ``rate`` and its lower credible bound ``rate_low`` (the ranking key: many good
     tokens beat a lucky few). A pair is good by ``pair_good`` when given, else ``mint_good``.
     """
-    from memelab.research.scoring import BetaPrior, eb_summary, fit_beta_prior
+    from memelab.research.wallets.scoring import BetaPrior, eb_summary, fit_beta_prior
 
     if sets.pair_good is not None:
         good = np.asarray(sets.pair_good, dtype=np.float64)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 from memelab.datasets.lake import Lake
-from memelab.research.labels import LabelParams, label_lake
-from memelab.research.scoring import summarize_wallets
-from memelab.research.wallet_graph import buyer_sets_from_lake, cobuy_similarity, sybil_clusters
+from memelab.research.wallets.graph import buyer_sets_from_lake, cobuy_similarity, sybil_clusters
+from memelab.research.wallets.labels import LabelParams, label_lake
+from memelab.research.wallets.scoring import summarize_wallets
 
 
 def _with_singletons(labels: np.ndarray) -> np.ndarray:
