@@ -53,7 +53,7 @@ new trade: it is skipped and counted (``entry_snapshot``). ``ts`` is the bot's r
 not block time; ``slot`` is 0 (unknown). The trader is unknown: every row carries
 ``UNKNOWN_TRADER``, a placeholder address that is nobody's wallet (wallet research does not apply
 to these rows). ``signature`` is no transaction signature (none was logged): 40 base58 characters
-of a hash of the mint, then the row's position in its session as 6 base58 digits (base58 digits
+from a hash of the mint, then the row's position in its session as 6 base58 digits (base58 digits
 sort like ASCII), so re-imports give the same keys and rows of one millisecond keep their logged
 order; ``ix_index`` is 0.
 
@@ -157,16 +157,19 @@ SERIES_BIN_MS = 30_000  # bins of the SOL/USD estimate
 SERIES_TOL = 1.5e-4  # a pair's implied SOL/USD within this (log) of a value "matches" it
 
 
-def pair_rates(mint: np.ndarray, ts_ms: np.ndarray, price: np.ndarray, mcap_usd: np.ndarray):
+def pair_rates(session: np.ndarray, ts_ms: np.ndarray, price: np.ndarray, mcap_usd: np.ndarray):
     """SOL/USD implied by each row and the row before it in the same session.
 
     When rows i-1 and i are consecutive trades, ``S0_i = S1_{i-1}``, so ``p_i**2 = S1_{i-1} * S1_i
     = mcap_{i-1} * mcap_i / (r * 1e9)**2`` and ``r = sqrt(mcap_{i-1} * mcap_i) / (p_i * 1e9)``.
     Pairs with unlogged trades between them give outliers, which the medians ignore. Returns
-    ``(ts_prev, ts, r)`` for the pairs with a finite ``r``.
+    ``(ts_prev, ts, r)`` for the pairs with a finite ``r``. ``session`` labels each row's session
+    (the mint, or an integer code of it; negative codes never pair).
     """
-    same = np.zeros(len(mint), bool)
-    same[1:] = mint[1:] == mint[:-1]
+    same = np.zeros(len(session), bool)
+    same[1:] = session[1:] == session[:-1]
+    if session.dtype.kind in "iu":
+        same &= session >= 0
     i = np.flatnonzero(same)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.sqrt(mcap_usd[i - 1] * mcap_usd[i]) / (price[i] * SUPPLY_TOKENS)
@@ -257,13 +260,17 @@ def _series_samples(path: Path, entry_ts: np.ndarray, entry_rate: np.ndarray) ->
         prev: tuple[Any, ...] | None = None
         for rb in pq.ParquetFile(path).iter_batches(batch_size=262_144, columns=cols):
             n = rb.num_rows
-            mint = as_array(rb.column(0), n).to_numpy(zero_copy_only=False)
+            enc = pc.dictionary_encode(as_array(rb.column(0), n))
+            code = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            first = enc.dictionary[int(code[0])].as_py() if n and code[0] >= 0 else None
             num = [parse_float(as_array(rb.column(j), n))[0] for j in (1, 2, 3)]
             if prev is not None:  # the last row of the previous batch precedes this one
-                mint = np.r_[prev[0], mint]
+                joined = first is not None and prev[0] == first
+                code = np.r_[code[0] if joined else -2, code]
                 num = [np.r_[a, b] for a, b in zip(prev[1:], num, strict=True)]
-            prev = (mint[-1:], *(a[-1:] for a in num))
-            parts.append(pair_rates(mint, num[0], num[1], num[2]))
+            last = enc.dictionary[int(code[-1])].as_py() if n and code[-1] >= 0 else None
+            prev = (last, *(a[-1:] for a in num))
+            parts.append(pair_rates(code, num[0], num[1], num[2]))
     ts_prev, ts, rate = (np.concatenate([p[i] for p in parts]) for i in range(3))
     ok = np.isfinite(ts) & np.isfinite(ts_prev) & np.isfinite(rate)
     return SolUsdSeries(ts_prev[ok].astype(np.int64), ts[ok].astype(np.int64), rate[ok])
@@ -311,13 +318,10 @@ def _load_summaries(path: Path) -> dict[str, Any]:
 
 
 def _signatures(mints: np.ndarray, codes: np.ndarray, ordinal: np.ndarray) -> pa.Array:
-    """Placeholder signatures: base58 hash prefix of the mint + base58 session position."""
-    prefix = np.empty((len(mints), _SIG_PREFIX), np.uint8)
-    for i, m in enumerate(mints):
-        digest = int.from_bytes(hashlib.sha256(b"pumpportal-paths:" + m.encode()).digest(), "big")
-        for j in range(_SIG_PREFIX):
-            digest, r = divmod(digest, 58)
-            prefix[i, j] = _B58[r]
+    """Placeholder signatures: base58 characters from a hash of the mint + base58 position."""
+    digests = b"".join(hashlib.sha512(b"pumpportal-paths:" + m.encode()).digest() for m in mints)
+    raw = np.frombuffer(digests, np.uint8).reshape(len(mints), 64)[:, :_SIG_PREFIX]
+    prefix = _B58[raw % 58]
     digits = np.empty((len(ordinal), _SIG_DIGITS), np.uint8)
     rest = ordinal.astype(np.int64)
     for j in range(_SIG_DIGITS - 1, -1, -1):
@@ -396,7 +400,7 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
         (~known & (codes >= 0), f"mint: not in {SUMMARIES_FILE}"),
         (
             known & np.isin(pool, list(NOT_PUMP_POOLS)),
-            "pool_guess: {pool} is letsbonk.fun, not the pump.fun curve",
+            "pool_guess: '{pool}' is letsbonk.fun, not the pump.fun curve",
         ),
         (~np.isfinite(ts_ms), "ts_ms: missing or not a number"),
         (~(mcap > 0), "mcap_usd: missing or not > 0"),
@@ -470,22 +474,29 @@ def _refusals(
     idx = np.flatnonzero(bad)
     if not len(idx):
         return []
-    texts: dict[int, list[str]] = {int(i): [] for i in idx}
+    fields = {
+        "pool": pool,
+        "lr": np.abs(inf["log_ratio"]),
+        "res": inf["resolution"],
+        "x0": x0,
+        "x1": x1,
+    }
+    texts: dict[int, list[str]] = {i: [] for i in idx.tolist()}
     for mask, template in reasons:
-        for i in np.flatnonzero(mask & bad):
-            texts[int(i)].append(
-                template.format(
-                    pool=repr(str(pool[i])),
-                    lr=abs(inf["log_ratio"][i]),
-                    res=inf["resolution"][i],
-                    x0=x0[i],
-                    x1=x1[i],
-                )
-            )
+        hits = np.flatnonzero(mask & bad)
+        if not len(hits):
+            continue
+        used = {k: v[hits].tolist() for k, v in fields.items() if "{" + k in template}
+        if not used:
+            for i in hits.tolist():
+                texts[i].append(template)
+            continue
+        for j, i in enumerate(hits.tolist()):
+            texts[i].append(template.format(**{k: v[j] for k, v in used.items()}))
     raw = batch.table.take(pa.array(idx)).to_pylist()
     return [
-        {"row": int(batch.rows[i]), "reason": "; ".join(texts[int(i)]), "raw": r}
-        for i, r in zip(idx, raw, strict=True)
+        {"row": row, "reason": "; ".join(texts[i]), "raw": r}
+        for i, row, r in zip(idx.tolist(), batch.rows[idx].tolist(), raw, strict=True)
     ]
 
 
