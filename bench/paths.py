@@ -31,6 +31,19 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "paths" / "pumpportal_ws"
 KEEP = ("trades", "win_rate", "total_return", "pnl_sol", "profit_factor", "max_drawdown")
+# Per-trade edge without the risk manager's brakes (daily caps, spacing, loss cooldowns, drawdown
+# stops), 1% of equity a trade: enough trades to put an interval on the mean trade return.
+UNCAPPED = {
+    "tier_daily_cap": [1_000_000] * 4,
+    "tier_spacing_s": [0.0] * 4,
+    "tier_min_score": [0.0] * 4,
+    "cooldown_losses_1": 1_000_000,
+    "cooldown_losses_2": 1_000_000,
+    "daily_dd_limit": 0.99,
+    "weekly_dd_limit": 0.99,
+    "portfolio_stop": 0.99,
+    "position_fraction": 0.01,
+}
 
 
 def memelab(*args: str) -> dict[str, Any]:
@@ -92,13 +105,29 @@ def side_accuracy(lake_root: Path, summaries: Path) -> dict[str, Any]:
     return out
 
 
-def backtest(lake: Path, out: Path, strategy: str) -> dict[str, Any]:
+def backtest(lake: Path, out: Path, strategy: str, config: Path | None = None) -> dict[str, Any]:
+    """``memelab backtest`` headline metrics, plus the mean trade return with a 95% interval."""
     t = time.perf_counter()
-    metrics = memelab("backtest", "--lake", str(lake), "--strategy", strategy, "--out", str(out))
+    extra = ["--config", str(config)] if config is not None else []
+    args = ("backtest", "--lake", str(lake), "--strategy", strategy, "--out", str(out), *extra)
+    metrics = memelab(*args)
     m = metrics.get("metrics", metrics)
     res = {k: m.get(k) for k in KEEP}
+    r = pq.read_table(out / "trades.parquet", columns=["return_pct"]).column(0).to_numpy()
+    if len(r) > 1:
+        half = 1.96 * r.std(ddof=1) / np.sqrt(len(r))
+        res["mean_trade_return_pct"] = round(float(r.mean()), 4)
+        res["mean_trade_return_pct_ci95"] = [round(float(r.mean() - half), 4),
+                                         round(float(r.mean() + half), 4)]  # fmt: skip
     res["seconds"] = round(time.perf_counter() - t, 1)
     return res
+
+
+def both_configs(lake: Path, out: Path, strategy: str, uncapped: Path) -> dict[str, Any]:
+    return {
+        "default": backtest(lake, out / "default", strategy),
+        "uncapped": backtest(lake, out / "uncapped", strategy, uncapped),
+    }
 
 
 def main() -> None:
@@ -145,14 +174,20 @@ def main() -> None:
 
     result["side_accuracy"] = side_accuracy(real, args.data / "path_summaries.parquet")
     print(f"side accuracy: {result['side_accuracy']}", file=sys.stderr)
-    result["backtest_real"] = backtest(real, work / "bt_real", args.strategy)
+    uncapped = work / "uncapped.json"
+    uncapped.write_text(json.dumps(UNCAPPED))
+    result["uncapped_config"] = UNCAPPED
+    result["backtest_real"] = both_configs(real, work / "bt_real", args.strategy, uncapped)
     print(f"{args.strategy} on real paths: {result['backtest_real']}", file=sys.stderr)
     synth = []
     for seed in args.synth_seeds:
         lake = work / f"synth_{seed}"
         if not (lake / "_manifest").is_dir():
             memelab("data", "synth", "--out", str(lake), "--seed", str(seed), "--overwrite")
-        res = {"seed": seed, **backtest(lake, work / f"bt_synth_{seed}", args.strategy)}
+        res = {
+            "seed": seed,
+            **both_configs(lake, work / f"bt_synth_{seed}", args.strategy, uncapped),
+        }
         print(f"{args.strategy} on synth seed {seed}: {res}", file=sys.stderr)
         synth.append(res)
     result["backtest_synth"] = {

@@ -564,5 +564,5 @@ register_preset(
         to_canonical,
         "PumpPortal-logged pump.fun price paths (price_paths.parquet + path_summaries.parquet)",
     ),
-    priority=20,
+    priority=25,
 )
