@@ -30,7 +30,7 @@ PumpPortal's solAmount is the curve's SOL leg without the 1% fee (the logged p s
 therefore known within ``res = dp / p + dm / mcap_usd`` (e.g. 1.0e-4 on a fresh curve:
 ~0.003 SOL at 30 SOL virtual). A row with ``|ln(p / S1)| <= res`` has no resolvable side or size
 and is quarantined (``price_sol: below print resolution``); above it, the side is right whenever
-the error bound holds and the SOL amount is within ``x1 * res`` of the truth.
+the error bound holds and the SOL amount is within ``max(x0, x1) * res`` of the truth.
 
 **SOL/USD.** The bot converts market caps with a SOL/USD price (whole cents) that it refreshes
 every 10 minutes for all sessions at once; ``sol_usd_at_entry`` is only the value at a path's
@@ -54,8 +54,8 @@ not block time; ``slot`` is 0 (unknown). The trader is unknown: every row carrie
 ``UNKNOWN_TRADER``, a placeholder address that is nobody's wallet (wallet research does not apply
 to these rows). ``signature`` is no transaction signature (none was logged): 40 base58 characters
 from a hash of the mint, then the row's position in its session as 6 base58 digits (base58 digits
-sort like ASCII), so re-imports give the same keys and rows of one millisecond keep their logged
-order; ``ix_index`` is 0.
+sort like ASCII), so re-imports give the same keys and sorting by ``(ts, signature)`` keeps the
+logged order; ``ix_index`` is 0.
 
 **Refused rows** (quarantined with the reason): ``price_sol`` null (the bot logged 0 for
 zero-value spam trades) or below print resolution; a mint whose ``pool_guess`` is letsbonk.fun
