@@ -343,3 +343,73 @@ def test_real_subset_ingests_every_row_once_and_reingest_adds_nothing(real_subse
     assert again.quarantine_file == rep.quarantine_file  # the same content, the same file
     assert lake.sql("SELECT count(*) AS n FROM swaps").n[0] == rep.ingested
     assert lake.sql("SELECT count(*) AS n FROM launches").n[0] == rep.launches_ingested
+
+
+def test_csv_copy_of_the_paths_ingests_the_same_swaps_as_the_parquet(tmp_path: Path):
+    import pyarrow.csv as pacsv
+
+    rng = np.random.default_rng(8)
+    paths, summ, _ = _curve_sessions(rng, sessions=6, trades=15, steps=[(0, 202.5)], t0=10**12)
+    _write(tmp_path / "src", paths, summ)
+    pacsv.write_csv(paths, tmp_path / "src" / "price_paths.csv")  # every value as text
+    cols = "mint, ts, side, sol_amount, token_amount, virtual_sol_reserves, signature"
+    got = {}
+    for name in ("price_paths.parquet", "price_paths.csv"):
+        lake = Lake(tmp_path / name)
+        rep = ingest(lake, [tmp_path / "src" / name], preset="pumpportal-paths").files[0]
+        assert rep.skipped == {"entry_snapshot": 6}
+        got[name] = lake.sql(f"SELECT {cols} FROM swaps ORDER BY mint, ts, signature")
+    assert (
+        rep.info["units_sol_usd"] == "series of 1 values from 6 samples (entries only: not Parquet)"
+    )
+    assert len(got["price_paths.csv"]) == len(got["price_paths.parquet"]) > 60
+    for c in ("mint", "ts", "side", "signature"):
+        assert got["price_paths.csv"][c].tolist() == got["price_paths.parquet"][c].tolist()
+    np.testing.assert_allclose(
+        got["price_paths.csv"].sol_amount, got["price_paths.parquet"].sol_amount, rtol=1e-12
+    )
+
+
+def _graduating_session(mint: str, start: int, rate: float) -> tuple[pa.Table, pa.Table]:
+    """One session of 2 SOL buys from 105 SOL virtual to the curve's end (it graduates)."""
+    x, ts = 105.0, start
+    rows = [(mint, ts, *render_row(108.0, x, rate), True)]
+    while x < CURVE_VSOL_END - 1e-6:
+        x1 = min(x + 2.0, CURVE_VSOL_END - 1e-6)
+        ts += 1_000
+        rows.append((mint, ts, *render_row(x, x1, rate), False))
+        x = x1
+    names = ("mint", "ts_ms", "price_sol", "mcap_usd", "is_entry")
+    paths = pa.table({k: [r[i] for r in rows] for i, k in enumerate(names)})
+    paths = paths.add_column(1, "strategy", pa.array(["catchAll"] * len(rows)))
+    summ = {"mint": [mint], "first_ts_ms": [start], "sol_usd_at_entry": [rate]}
+    summ |= {"sol_usd_imputed": [False], "pool_guess": ["pump"], "trigger_at_ms": [start - 2000]}
+    summ |= {"age_at_trigger_sec": [20], "token_name": ["grad"], "token_symbol": ["G"]}
+    return paths, pa.table(summ)
+
+
+def test_sessions_split_across_batches_keep_their_keys_and_graduation(tmp_path, monkeypatch):
+    from memelab.datasets.importers import tabular
+
+    rng = np.random.default_rng(21)
+    t0 = 10**12
+    paths, summ, _ = _curve_sessions(rng, sessions=5, trades=9, steps=[(0, 203.0)], t0=t0)
+    gp, gs = _graduating_session(_address(99), t0 + 50_000, 203.0)
+    paths = pa.concat_tables([gp.cast(paths.schema), paths])
+    summ = pa.concat_tables([gs.cast(summ.schema), summ])
+    src = _write(tmp_path / "src", paths, summ)
+    cols = "mint, ts, side, sol_amount, signature"
+    got = {}
+    for batch_rows in (tabular.PARQUET_BATCH_ROWS, 4):  # 4: every session spans batches
+        monkeypatch.setattr(tabular, "PARQUET_BATCH_ROWS", batch_rows)
+        lake = Lake(tmp_path / f"lake{batch_rows}")
+        rep = ingest(lake, [src], preset="pumpportal-paths").files[0]
+        assert rep.duplicates == 0 and rep.launches_ingested == 6
+        swaps = lake.sql(f"SELECT {cols} FROM swaps ORDER BY mint, ts, signature")
+        launches = lake.sql("SELECT mint, graduated_ts FROM launches ORDER BY mint")
+        got[batch_rows] = (swaps, launches)
+    (a, la), (b, lb) = got.values()
+    assert a.equals(b) and la.equals(lb)
+    grad = la.set_index("mint").graduated_ts
+    assert grad[_address(99)] == (t0 + 50_000 + 6_000) * 1_000_000  # its 6th buy ends the curve
+    assert grad.drop(_address(99)).isna().all()

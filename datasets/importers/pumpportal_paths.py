@@ -93,6 +93,10 @@ SUPPLY_TOKENS = 1e9
 # Inferred reserves this far (relative) outside the curve's range are refused, nearer ones clamped:
 # the mcap and price rounding moves x by ~1e-4, a mislocated SOL/USD step by up to ~2e-3.
 CURVE_SLACK = 5e-3
+# A row ends the curve when its inferred virtual SOL is this near the end: x1 errs by <= 0.25 /
+# mcap_usd (3e-6 at the ~85k USD of a full curve); on the real paths 41 mints come within 5e-6 of
+# the end and the next nearest stops 5e-5 short.
+GRADUATION_SLACK = 2e-5
 PRICE_TICK = 1e-12  # price_sol is printed with 12 decimals
 MCAP_TICK = 1.0  # mcap_usd is printed in whole dollars
 
@@ -298,18 +302,23 @@ def _load_summaries(path: Path) -> dict[str, Any]:
             return np.full(s.num_rows, default, dtype=object)
         return as_array(s.column(name), s.num_rows).to_numpy(zero_copy_only=False)
 
+    def num(name: str) -> np.ndarray:  # unreadable values become NaN, never an exception
+        if name not in s.column_names:
+            return np.full(s.num_rows, np.nan)
+        return parse_float(as_array(s.column(name), s.num_rows))[0]
+
     mint = as_array(s.column("mint"), s.num_rows)
-    rate = col("sol_usd_at_entry").astype(float)
-    first = col("first_ts_ms").astype(float)
-    imputed = col("sol_usd_imputed", False).astype(bool)
+    rate = num("sol_usd_at_entry")
+    first = num("first_ts_ms")
+    imputed = np.asarray([v is True or str(v).lower() == "true" for v in col("sol_usd_imputed")])
     exact = np.isfinite(rate) & np.isfinite(first) & (rate > 0) & ~imputed
     series = _series_samples(path, first[exact], rate[exact])
     return {
         "mint": mint,
         "sol_usd": rate,
         "pool": col("pool_guess").astype(str),
-        "trigger_ms": col("trigger_at_ms").astype(float),
-        "age_s": col("age_at_trigger_sec").astype(float),
+        "trigger_ms": num("trigger_at_ms"),
+        "age_s": num("age_at_trigger_sec"),
         "name": col("token_name"),
         "symbol": col("token_symbol"),
         "series": series,
@@ -331,19 +340,30 @@ def _signatures(mints: np.ndarray, codes: np.ndarray, ordinal: np.ndarray) -> pa
     return pa.array(chars.view(f"S{_SIG_PREFIX + _SIG_DIGITS}").ravel()).cast(pa.string())
 
 
-def _session_ordinals(codes: np.ndarray, mints: np.ndarray, carry: dict[str, Any]) -> np.ndarray:
-    """Position of each row in its mint's session; the last mint's count carries to the next
-    batch (a session's rows are contiguous in the file)."""
+def _session_ordinals(codes: np.ndarray, mints: np.ndarray, seen: dict[str, int]) -> np.ndarray:
+    """Position of each row among the rows of its mint so far in the file (0, 1, ...).
+
+    ``seen`` counts every mint's rows in earlier batches and is updated in place, so a session
+    split across batches (or a mint that comes back later in the file) keeps counting and no two
+    rows share a key. Null mints (code -1) get -1.
+    """
     n = len(codes)
-    start = np.r_[True, codes[1:] != codes[:-1]] if n else np.zeros(0, bool)
-    run_start = np.maximum.accumulate(np.where(start, np.arange(n), 0)) if n else start
-    ordinal = np.arange(n) - run_start
-    if n and carry.get("mint") == mints[codes[0]]:
-        ordinal[run_start == 0] += carry["count"]
-    if n:
-        last = mints[codes[-1]]
-        carry["count"] = int(ordinal[-1]) + 1
-        carry["mint"] = last
+    ordinal = np.full(n, -1, np.int64)
+    ok = np.flatnonzero(codes >= 0)
+    if not len(ok):
+        return ordinal
+    c = codes[ok]
+    order = np.argsort(c, kind="stable")
+    sc = c[order]
+    first = np.r_[True, sc[1:] != sc[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(sc)), 0))
+    within = np.empty(len(sc), np.int64)
+    within[order] = np.arange(len(sc)) - group_start
+    offset = np.array([seen.get(m, 0) for m in mints], np.int64)
+    ordinal[ok] = within + offset[c]
+    counts = np.bincount(c, minlength=len(mints))
+    for code in np.flatnonzero(counts):
+        seen[mints[code]] = int(offset[code] + counts[code])
     return ordinal
 
 
@@ -354,8 +374,9 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
         if path.suffix.lower() in (".parquet", ".pq"):
             state["total_rows"] = pq.ParquetFile(path).metadata.num_rows
         series = state["summaries"]["series"]
+        what = "entries and row pairs" if "total_rows" in state else "entries only: not Parquet"
         state["units_sol_usd"] = (
-            f"series of {len(series)} values from {series.samples} samples"
+            f"series of {len(series)} values from {series.samples} samples ({what})"
             if series.samples
             else "sol_usd_at_entry per path (no series)"
         )
@@ -365,7 +386,7 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
     mint_enc = pc.dictionary_encode(mint_col)
     codes = mint_enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     mints = np.asarray(mint_enc.dictionary.to_pylist(), dtype=object)
-    ordinal = _session_ordinals(codes, mints, state.setdefault("session", {}))
+    ordinal = _session_ordinals(codes, mints, state.setdefault("seen", {}))
 
     def num(name: str) -> np.ndarray:
         values, _, _ = parse_float(batch.col(name))
@@ -375,7 +396,9 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
     price = num("price_sol")
     mcap = num("mcap_usd")
     entry = as_array(batch.col("is_entry"), n)
-    is_entry = pc.fill_null(entry.cast(pa.bool_()), False).to_numpy(zero_copy_only=False)
+    if not pa.types.is_boolean(entry.type):  # text (CSV): true/1 is an entry, anything else not
+        entry = pc.is_in(pc.utf8_lower(entry.cast(pa.string())), pa.array(["true", "1"]))
+    is_entry = pc.fill_null(entry, False).to_numpy(zero_copy_only=False)
 
     # Per-mint facts from the summaries (row -1: not there).
     where = pc.index_in(pa.array(mints, pa.string()), value_set=summ["mint"])
@@ -518,7 +541,7 @@ def _launches(
     """
     if not len(mints):
         return None
-    grad = keep & (x1 >= CURVE_VSOL_END * (1 - 1e-4))
+    grad = keep & (x1 >= CURVE_VSOL_END * (1 - GRADUATION_SLACK))
     first_grad = np.full(len(mints), -1, np.int64)
     gi = np.flatnonzero(grad)[::-1]  # reversed: the earliest row of each mint wins
     first_grad[codes[gi]] = ts_ms[gi].astype(np.int64)
