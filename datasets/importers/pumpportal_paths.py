@@ -393,12 +393,20 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
         return values
 
     ts_ms = num("ts_ms")
-    price = num("price_sol")
+    price_col = batch.col("price_sol")
+    price, price_null, _ = parse_float(price_col)
+    # fields.null_mask misses nulls of float columns (``or_`` of null is null): look directly.
+    price_null |= pc.is_null(price_col).to_numpy(zero_copy_only=False)
     mcap = num("mcap_usd")
     entry = as_array(batch.col("is_entry"), n)
-    if not pa.types.is_boolean(entry.type):  # text (CSV): true/1 is an entry, anything else not
-        entry = pc.is_in(pc.utf8_lower(entry.cast(pa.string())), pa.array(["true", "1"]))
-    is_entry = pc.fill_null(entry, False).to_numpy(zero_copy_only=False)
+    entry_bad = np.zeros(n, bool)
+    if not pa.types.is_boolean(entry.type):  # text (CSV): true/false or 1/0, any case
+        text = pc.utf8_lower(pc.utf8_trim_whitespace(entry.cast(pa.string())))
+        yes = pc.is_in(text, pa.array(["true", "1"])).to_numpy(zero_copy_only=False)
+        no = pc.is_in(text, pa.array(["false", "0"])).to_numpy(zero_copy_only=False)
+        entry_bad = ~yes & ~no
+        entry = pa.array(yes)
+    is_entry = pc.fill_null(entry, False).to_numpy(zero_copy_only=False) & ~entry_bad
 
     # Per-mint facts from the summaries (row -1: not there).
     where = pc.index_in(pa.array(mints, pa.string()), value_set=summ["mint"])
@@ -426,8 +434,10 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
             "pool_guess: '{pool}' is letsbonk.fun, not the pump.fun curve",
         ),
         (~np.isfinite(ts_ms), "ts_ms: missing or not a number"),
+        (entry_bad, "is_entry: not true/false"),
         (~(mcap > 0), "mcap_usd: missing or not > 0"),
-        (~(price > 0), "price_sol: null (the bot logged 0: a zero-value trade)"),
+        (price_null, "price_sol: null (the bot logged 0: a zero-value trade)"),
+        (~price_null & ~(price > 0), "price_sol: not a number > 0"),
     ]
     refused = np.zeros(n, bool)
     for mask, _ in reasons:
