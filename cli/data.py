@@ -75,7 +75,8 @@ def ingest_cmd(
     preset: str | None = typer.Option(
         None,
         "--map",
-        help="Column mapping: generic|flipside|bitquery|kaggle (default: by column names).",
+        help="Column mapping: generic|flipside|bitquery|kaggle|pumpportal-paths "
+        "(default: by column names).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:

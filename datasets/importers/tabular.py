@@ -82,7 +82,9 @@ def _parse_batches(
         result.skipped = dict(skipped)
         if blank:
             result.skipped["blank_line"] = blank
-        result.quarantined = malformed + result.quarantined
+        # A preset may refuse rows itself and derive launches (pumpportal-paths): via ``state``.
+        result.quarantined = malformed + state.pop("refused", []) + result.quarantined
+        result.launches = state.pop("launches", None)
         result.rows_read = (result.rows_read or 0) + len(malformed) + blank
         result.info = {k: v for k, v in state.items() if k.startswith("units")}
         yield result
