@@ -69,7 +69,8 @@ def order(
     import time
 
     from memelab.live.config import ConfigError, load_settings
-    from memelab.live.keys import KeypairError, load_wallet
+    from memelab.live.keys import KeypairError, load_wallet, secret_forms
+    from memelab.live.logs import setup_logging
     from memelab.live.orders import OrderRequest
     from memelab.live.session import open_session
 
@@ -80,6 +81,7 @@ def order(
         wallet = load_wallet(settings.keypair_path)
     except (ConfigError, KeypairError) as exc:
         fail(str(exc))
+    setup_logging(settings.log_path, secrets=secret_forms(wallet))
 
     async def run() -> dict:
         async with open_session(settings, wallet) as s:

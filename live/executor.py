@@ -24,6 +24,7 @@ sends nothing twice.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ from memelab.live.compute_budget import (
 from memelab.live.jupiter import JupiterClient, JupiterError
 from memelab.live.keys import Wallet
 from memelab.live.ledger import Ledger
+from memelab.live.logs import log_event
 from memelab.live.orders import (
     EXPIRED,
     FAILED,
@@ -103,6 +105,8 @@ class LiveExecutor:
     async def submit(self, order: OrderRequest) -> ExecutionReport:
         if not self.ledger.record_order(order):
             return await self.poll(order.order_id)  # a restart re-deciding the same order
+        log_event("order.decided", order_id=order.order_id, mint=order.mint, side=order.side,
+                  sol=order.sol, tokens=order.tokens, venue=order.venue)  # fmt: skip
         crash_point("after_decision")
         return await self._sign_and_drive(order)
 
@@ -151,6 +155,7 @@ class LiveExecutor:
             self.ledger.set_order_state(order.order_id, NOT_SENT)
             return ExecutionReport(order.order_id, NOT_SENT, error=str(exc))
         if err is not None:  # it would fail on chain: do not pay for it
+            log_event("order.not_sent", order_id=order.order_id, error=str(err))
             self.ledger.set_order_state(order.order_id, NOT_SENT)
             return ExecutionReport(order.order_id, NOT_SENT, error=f"simulation: {err}")
         fees = self.config.fees
@@ -163,6 +168,8 @@ class LiveExecutor:
             order.order_id, signature, bytes(tx), str(blockhash), last_valid, cu_limit,
             cu_price_micro_lamports(fees.priority_fee_lamports, cu_limit),
         )  # fmt: skip
+        log_event("tx.signed", order_id=order.order_id, signature=signature,
+                  last_valid_block_height=last_valid, cu_limit=cu_limit)  # fmt: skip
         crash_point("after_signing")
         return await self._drive(order.order_id, self.ledger.transactions(order.order_id)[-1])
 
@@ -242,6 +249,8 @@ class LiveExecutor:
                     # past the window: only now does "unknown" mean "never landed"
                     status = await self.rpc.signature_status(signature)
                     if status is None:
+                        log_event("tx.expired", order_id=order_id, signature=signature,
+                                  height=height, last_valid_block_height=last_valid)  # fmt: skip
                         self.ledger.record_outcome(signature, EXPIRED)
                         return ExecutionReport(order_id, EXPIRED, signature=signature, sends=sends)
                     if status.confirmed:
@@ -252,9 +261,11 @@ class LiveExecutor:
                     last_send = time.monotonic()
                     sends += 1
                     self.ledger.record_send(signature)
+                    log_event("tx.sent", order_id=order_id, signature=signature, sends=sends)
                     if sends == 1:
                         crash_point("after_sending")
             except RpcError as exc:
+                log_event("rpc.error", logging.WARNING, order_id=order_id, error=str(exc))
                 self.on_rpc_error(exc)
             await asyncio.sleep(self.config.poll_interval_s)
         return ExecutionReport(order_id, PENDING, signature=signature, sends=sends,
@@ -271,6 +282,8 @@ class LiveExecutor:
         if self.ledger.order(order_id)["state"] not in (LANDED, FAILED, "booked"):
             self.ledger.record_outcome(signature, report.status, report.slot, report.block_time,
                                        report.error)  # fmt: skip
+            log_event(f"tx.{report.status}", order_id=order_id, signature=signature,
+                      slot=report.slot, sol=report.sol, tokens=report.tokens, error=report.error)  # fmt: skip
             crash_point("after_confirmation")
         return report
 

@@ -129,6 +129,7 @@ class SolanaNode:
     fail_next: Any = None
     height_step: int = 0
     http_errors: int = 0
+    delay_s: float = 0.0  # answer every request this much later (a slow node)
 
     def __post_init__(self) -> None:
         self.curves: dict[str, CurveState] = {}
@@ -191,6 +192,10 @@ class SolanaNode:
             self.http_errors -= 1
             return web.Response(status=503, text="node unavailable")
         body = await request.json()
+        if self.delay_s:
+            import asyncio
+
+            await asyncio.sleep(self.delay_s)
         if isinstance(body, list):
             return web.json_response([self._one(b) for b in body])
         return web.json_response(self._one(body))
