@@ -27,7 +27,10 @@ def book_report(ledger: Ledger, report: ExecutionReport) -> bool:
     mint, side = order["mint"], int(order["side"])
     pos = ledger.position(mint)
     tx_fee = report.network_fee + report.tip
-    ts = report.block_time * 10**9 if report.block_time is not None else now_ns()
+    if report.landed_ts is not None:
+        ts = report.landed_ts
+    else:
+        ts = report.block_time * 10**9 if report.block_time is not None else now_ns()
     venue_fee = 0.0 if math.isnan(report.venue_fee) else report.venue_fee
     update: dict[str, Any] | None = None
     trade = None

@@ -167,13 +167,14 @@ class Ledger:
             ).fetchall()
         return [dict(r) for r in rows]
 
-    def set_order_state(self, order_id: str, state: str) -> None:
+    def set_order_state(self, order_id: str, state: str, quote_price: float | None = None) -> None:
         if state not in ORDER_STATES:
             raise ValueError(f"order state {state!r} unknown")
         with self.tx() as db:
             db.execute(
-                "UPDATE orders SET state = ?, updated_ts = ? WHERE order_id = ?",
-                (state, now_ns(), order_id),
+                "UPDATE orders SET state = ?, updated_ts = ?, "
+                "quote_price = COALESCE(?, quote_price) WHERE order_id = ?",
+                (state, now_ns(), quote_price, order_id),
             )
 
     # -------------------------------------------------------- transactions

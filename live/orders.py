@@ -47,6 +47,7 @@ class ExecutionReport:
     signature: str | None = None
     slot: int | None = None
     block_time: int | None = None  # unix seconds
+    landed_ts: int | None = None  # ns, when known more precisely than block_time (paper)
     sol: float = 0.0  # buy: SOL in incl. venue fee; sell: SOL out net of venue fee
     tokens: float = 0.0
     venue_fee: float = 0.0
