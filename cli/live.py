@@ -101,7 +101,11 @@ def order(
                 report = next((r for r in recovered if r.order_id == order_id), None)
                 if report is None:
                     report = await s.execute_existing(order_id)
-            return {"report": report_dict(report), "recovered": len(recovered)}
+            return {
+                "report": report_dict(report),
+                "recovered": len(recovered),
+                "mismatches": [report_dict(m) for m in s.mismatches],
+            }
 
     emit_json(asyncio.run(run()))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from memelab.live.booking import book_report
 from memelab.live.config import LiveSettings
@@ -17,6 +17,7 @@ from memelab.live.jupiter import JupiterClient
 from memelab.live.keys import Wallet
 from memelab.live.ledger import Ledger
 from memelab.live.orders import ExecutionReport, OrderRequest
+from memelab.live.reconcile import Mismatch, reconcile_positions
 from memelab.live.rpc import SolanaRpc
 
 
@@ -24,12 +25,17 @@ from memelab.live.rpc import SolanaRpc
 class Session:
     ledger: Ledger
     executor: LiveExecutor
+    mismatches: list[Mismatch] = field(default_factory=list)
 
     async def recover(self, resume_unsigned: bool = False) -> list[ExecutionReport]:
-        """Finish what a previous process left, and book it (booking is idempotent)."""
+        """Finish what a previous process left, and book it (booking is idempotent); then
+        compare open positions with the wallet's token accounts (mismatches are logged)."""
         reports = await self.executor.recover(resume_unsigned)
         for r in reports:
             book_report(self.ledger, r)
+        self.mismatches = await reconcile_positions(
+            self.ledger, self.executor.rpc, self.executor.wallet
+        )
         return reports
 
     async def execute(self, order: OrderRequest) -> ExecutionReport:

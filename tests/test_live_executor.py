@@ -219,3 +219,53 @@ def test_private_endpoint_receives_the_order_and_the_public_node_does_not(world,
                          max_wait_s=1, send_urls=(rs.url,), private_only=True)  # fmt: skip
         run(server, wallet, ledger, buy(mint), config=cfg)
     assert node.methods["sendTransaction"] == 0 and relay.methods["sendTransaction"] >= 1
+
+
+def test_reconcile_reports_a_position_the_chain_disagrees_with(world):
+    from memelab.live.reconcile import reconcile_positions
+
+    node, server, wallet, mint, ledger = world
+    book_report(ledger, run(server, wallet, ledger, buy(mint)))
+
+    async def check():
+        rpc = SolanaRpc(server.url)
+        out = await reconcile_positions(ledger, rpc, wallet)
+        await rpc.aclose()
+        return out
+
+    assert asyncio.run(check()) == []
+    ata = P.associated_token_address(wallet.pubkey, Pubkey.from_string(mint), P.TOKEN_PROGRAM)
+    node.tokens[str(ata)] -= 1_000_000  # one token left the wallet without us
+    (m,) = asyncio.run(check())
+    assert m.mint == mint and m.chain_tokens == m.ledger_tokens - 1.0
+
+
+def test_export_writes_the_backtests_trades_and_fills_schemas(world, tmp_path):
+    import pandas as pd
+    from memelab.live.export import export_parquet
+    from sweep_markets import make_market
+    from test_sweep_distributed import events_to_lake
+
+    node, server, wallet, mint, ledger = world
+    r1 = run(server, wallet, ledger, buy(mint))
+    book_report(ledger, r1)
+    r2 = run(server, wallet, ledger, OrderRequest("o2", mint, -1, 0.0, r1.tokens, ts=2,
+                                                  signal_id=7, reason="stop_loss"))  # fmt: skip
+    book_report(ledger, r2)
+    paths = export_parquet(ledger, tmp_path / "live")
+    from memelab.engine import backtest
+
+    lake = events_to_lake(make_market(1, n_mints=6, trades=60), tmp_path / "lake")
+    res = backtest(lake, "momentum", {}, None)
+    bt_dir = tmp_path / "bt"
+    res.save(bt_dir)
+    for name in ("trades", "fills"):
+        live = pd.read_parquet(paths[name])
+        bt = pd.read_parquet(bt_dir / f"{name}.parquet")
+        assert list(live.columns) == list(bt.columns)
+        assert dict(live.dtypes.astype(str)) == dict(bt.dtypes.astype(str))
+    trades = pd.read_parquet(paths["trades"])
+    assert len(trades) == 1 and trades["exit_reason"][0] == "stop_loss"
+    assert trades["pnl_sol"][0] == pytest.approx(trades["exit_sol"][0] - trades["entry_sol"][0])
+    fills = pd.read_parquet(paths["fills"])
+    assert list(fills["reason"]) == ["entry", "stop_loss"] and list(fills["side"]) == [1, -1]
