@@ -25,6 +25,7 @@ from memelab.live.feed import normalise
 from memelab.live.killswitch import KillSwitch
 from memelab.live.ledger import Ledger
 from memelab.live.logs import log_event
+from memelab.live.manifest import check_manifest_for_live, check_manifest_for_paper
 from memelab.live.metrics import Metrics
 from memelab.live.notify import Notifier
 from memelab.live.orders import FAILED, LANDED, PENDING, ExecutionReport, Executor, OrderRequest
@@ -72,7 +73,23 @@ class Runner:
         market: MarketView | None = None,
         slippage_bps: int = 1500,
         clock: Callable[[], int] = time.time_ns,
+        mode: str = "paper",
+        manifest: dict | None = None,
+        background_orders: bool = False,
     ):
+        """``mode`` ``live`` needs a manifest that passes ``check_manifest_for_live`` (promoted,
+        not forced, this code); ``paper`` any well-formed one (or none, for tests and tools).
+        ``background_orders`` submits each order as a task so the feed keeps flowing while a
+        live transaction confirms (paper fills are instantaneous and stay in line)."""
+        if mode not in ("paper", "live"):
+            raise ValueError(f"mode must be paper or live, got {mode!r}")
+        if mode == "live":
+            check_manifest_for_live(manifest)
+        elif manifest is not None:
+            check_manifest_for_paper(manifest)
+        self.mode, self.manifest = mode, manifest
+        self.background_orders = background_orders
+        self.tasks: set[asyncio.Task] = set()
         self.feed_kind, self.ledger, self.executor = feed_kind, ledger, executor
         self.engine_step = engine_step
         self.ops = ops or Ops()
@@ -159,7 +176,22 @@ class Runner:
         m.decision_latency.observe(time.perf_counter() - t0)
         self.ledger.record_signal(ts, d.mint, d.signal, d.kind, d.reason, d.signal_id, order_id)
         m.signals.labels(d.kind).inc()
+        if self.background_orders:
+            task = asyncio.ensure_future(self.executor.submit(order))
+            self.tasks.add(task)
+            task.add_done_callback(self._task_done)
+            return
         self._settle(await self.executor.submit(order))
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:  # the order stays in the ledger; recover() finishes it
+            log_event("order.task_error", error=f"{type(exc).__name__}: {exc}")
+            return
+        self._settle(task.result())
 
     def _settle(self, report: ExecutionReport) -> None:
         if report.status == PENDING:
@@ -202,4 +234,7 @@ class Runner:
                 await self._act(d, now, time.perf_counter())
 
     async def drain(self) -> None:
+        """Wait for orders in flight (live) and land what is due (paper)."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
         await self._poll_pending()

@@ -9,6 +9,7 @@ import json
 import random
 
 import numpy as np
+import pytest
 from memelab.datasets.lake import Lake
 from memelab.datasets.solana.feeds import message_rows
 from memelab.engine import EngineConfig
@@ -281,3 +282,58 @@ def test_logs_subscribe_notifications_become_rows(shared_data, tmp_path):
     assert seen[0]["side"] == -1 and seen[0]["signature"] == sig
     assert ledger.count("quarantine") == 0  # "garbage" logs: a notification without our events
     assert np.isfinite(seen[0]["virtual_sol_reserves"])
+
+
+def test_live_mode_runner_needs_a_promoted_manifest_then_trades_on_chain(shared_data, tmp_path):
+    from memelab.live.executor import LiveExecutor
+    from memelab.live.keys import Wallet, secret_forms
+    from memelab.live.manifest import SCHEMA, PromotionError, code_hash
+    from memelab.live.reconcile import reconcile_positions
+    from memelab.live.rpc import SolanaRpc
+    from solders.keypair import Keypair
+    from solders.pubkey import Pubkey
+    from test_live_executor import FAST
+
+    script = real_messages(shared_data, n_rounds=2)
+    node = SolanaNode()
+    for mint in {json.loads(t)["mint"] for t in script}:
+        node.add_curve(Pubkey.from_string(mint), Keypair().pubkey())
+    kp = Keypair()
+    wallet = Wallet(kp)
+    node.lamports[str(kp.pubkey())] = 10 * 10**9
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    manifest = {"schema": SCHEMA, "name": "t", "forced": False, "code": {"hash": code_hash()},
+                "gates": {g: {"passed": True} for g in ("DSR", "PBO", "SPRT")}}  # fmt: skip
+    with pytest.raises(PromotionError, match="needs a promoted manifest"):
+        Runner("pumpportal", ledger, None, FirstBuyThenExit(), mode="live")
+    with pytest.raises(PromotionError, match="forced"):
+        Runner("pumpportal", ledger, None, FirstBuyThenExit(), mode="live",
+               manifest=manifest | {"forced": True})  # fmt: skip
+    with ServerThread(node.app) as s:
+
+        async def go():
+            rpc = SolanaRpc(s.url)
+            ex = LiveExecutor(ledger, rpc, wallet, FAST)
+            runner = Runner("pumpportal", ledger, ex, FirstBuyThenExit(), mode="live",
+                            manifest=manifest, background_orders=True, slippage_bps=500)  # fmt: skip
+            await runner.start()
+            for i, t in enumerate(script):
+                await runner.handle((T0 + i) * 10**9, t)
+                await runner.drain()  # time passes between messages: orders confirm
+            mismatches = await reconcile_positions(ledger, rpc, wallet)
+            await rpc.aclose()
+            return mismatches
+
+        assert asyncio.run(go()) == []
+    entries = ledger.db.execute("SELECT COUNT(*) FROM signals WHERE decision='entry'").fetchone()[0]
+    exits = ledger.db.execute("SELECT COUNT(*) FROM signals WHERE decision='exit'").fetchone()[0]
+    fills = ledger.fills()
+    assert entries >= 3 and exits >= 1 and len(fills) == entries + exits
+    assert all(f["status"] == "ok" and f["signature"] for f in fills)
+    assert sorted(node.sends.values()) == [1] * len(fills)  # one broadcast per order
+    assert {f["signature"] for f in fills} == set(node.landed)
+    assert len(ledger.trades()) == exits
+    ledger.close()
+    for f in (p for p in tmp_path.rglob("*") if p.is_file()):
+        blob = f.read_bytes()
+        assert not any(form in blob for form in secret_forms(wallet)), f
