@@ -191,3 +191,38 @@ def test_a_failing_chat_endpoint_never_logs_the_token(tmp_path):
     asyncio.run(go())
     text = log.read_text()
     assert "notify.error" in text and "SECRET" not in text
+
+
+def test_daily_report_runs_an_sprt_of_live_trades_against_the_backtest_win_rate(tmp_path):
+    import datetime as dt
+
+    from memelab.live.ledger import Ledger
+    from memelab.live.report import daily_report, live_sprt
+    from memelab.research.sprt.wald import BernoulliSPRT
+
+    ledger = Ledger(tmp_path / "l.sqlite")
+    day0 = 1_750_032_000 * NS  # 2025-06-16 00:00 UTC
+    outcomes = [1, 0, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1] * 2
+    with ledger.tx() as db:
+        for i, w in enumerate(outcomes):
+            # inserted out of exit order: the test reads them by exit time
+            exit_ts = day0 + (len(outcomes) - i) * 60 * NS
+            db.execute("INSERT INTO trades (position, signal_id, mint, exit_reason, entry_ts, exit_ts,"
+                       " entry_sol, exit_sol, tokens, entry_price, exit_price, fees_sol, peak_return,"
+                       " n_sells) VALUES (?, 0, 'M', 'tp1', ?, ?, 1.0, ?, 1, 1, 1, 0, 0, 1)",
+                       (i, exit_ts - NS, exit_ts, 1.2 if w else 0.9))  # fmt: skip
+        db.execute(
+            "INSERT INTO signals (ts, mint, signal, decision, reason) VALUES (?, 'M', 1, 'skip', 'paused')",
+            (day0 + NS,),
+        )
+    manifest = {"backtest": {"metrics": {"win_rate": 0.55}}}
+    s = live_sprt(ledger, manifest)
+    in_exit_order = outcomes[::-1]
+    want = BernoulliSPRT(p0=0.55 - 0.1, p1=0.55).update(in_exit_order)
+    assert (s["decision"], s["n"], s["llr"]) == (want.decision, want.n, want.llr)
+    assert s["p0"] == pytest.approx(0.45) and s["n_seen"] == len(outcomes)
+    r = daily_report(ledger, dt.date(2025, 6, 16), manifest)
+    assert r["n_trades"] == 40 and r["wins"] == sum(outcomes) and r["skipped"] == {"paused": 1}
+    assert r["pnl_sol"] == pytest.approx(sum(0.2 if w else -0.1 for w in outcomes))
+    assert daily_report(ledger, dt.date(2025, 6, 17))["n_trades"] == 0
+    assert live_sprt(ledger, {"backtest": {"metrics": {}}})["decision"] == "unavailable"
