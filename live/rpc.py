@@ -7,6 +7,7 @@ counts those for the RPC-failure circuit breaker; it never guesses an outcome fr
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,10 @@ class SolanaRpc:
     async def _call(self, name: str, coro) -> Any:
         try:
             resp = await coro
-        except Exception as exc:  # the client raises many types (httpx, RPCException, parse)
+        except (KeyboardInterrupt, SystemExit, asyncio.CancelledError):
+            raise
+        except BaseException as exc:  # httpx, RPCException, parse errors -- and solders'
+            # PanicException (a BaseException) on an error object it cannot deserialise
             raise RpcError(f"{name}: {type(exc).__name__}: {exc}"[:300]) from None
         if hasattr(resp, "message") and not hasattr(resp, "value"):  # an RPC error object
             raise RpcError(f"{name}: {resp.message}")

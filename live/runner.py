@@ -98,6 +98,8 @@ class Runner:
         self.slippage_bps = slippage_bps
         self.clock = clock
         self.events = 0
+        if hasattr(executor, "on_rpc_error"):  # RPC failures feed the breaker and the metric
+            executor.on_rpc_error = self._rpc_failed
         self.pending: set[str] = set()
         self._flattened = False
 
@@ -182,6 +184,17 @@ class Runner:
             task.add_done_callback(self._task_done)
             return
         self._settle(await self.executor.submit(order))
+
+    def _rpc_failed(self, exc: Exception) -> None:
+        self.ops.metrics.rpc_errors.inc()
+        self.ops.breakers.record_rpc_failure(self.clock())
+
+    def status(self) -> str:
+        """One line for ``/status``: mode, events, positions, gates."""
+        block = self.ops.killswitch.entry_block_reason() or self.ops.breakers.entry_block_reason()
+        return (f"{self.mode}: {self.events} events, {len(self.ledger.positions())} open, "
+                f"{len(self.pending) + len(self.tasks)} in flight, entries "
+                f"{'blocked: ' + block if block else 'allowed'}")  # fmt: skip
 
     def _task_done(self, task: asyncio.Task) -> None:
         self.tasks.discard(task)

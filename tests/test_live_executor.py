@@ -269,3 +269,57 @@ def test_export_writes_the_backtests_trades_and_fills_schemas(world, tmp_path):
     assert trades["pnl_sol"][0] == pytest.approx(trades["exit_sol"][0] - trades["entry_sol"][0])
     fills = pd.read_parquet(paths["fills"])
     assert list(fills["reason"]) == ["entry", "stop_loss"] and list(fills["side"]) == [1, -1]
+
+
+def test_ledger_refuses_a_second_transaction_while_the_first_may_land(world):
+    from memelab.live.ledger import LedgerError
+
+    node, server, wallet, mint, ledger = world
+    node.never_land = True
+    cfg = LiveConfig(fees=FAST.fees, poll_interval_s=0.01, resend_interval_s=0.02, max_wait_s=0.3)
+    report = run(server, wallet, ledger, buy(mint), config=cfg)
+    assert report.status == "pending"  # still inside its blockhash window
+    with pytest.raises(LedgerError, match="may still land"):
+        ledger.record_signed("o1", "other-signature", b"x", "bh", 1, 1, 1)
+    assert len(ledger.transactions("o1")) == 1
+
+
+def test_rpc_failures_during_an_order_trip_the_runner_breaker(world, tmp_path):
+    from memelab.live.breakers import BreakerLimits, CircuitBreakers
+    from memelab.live.runner import Decision, Ops, Runner
+
+    node, server, wallet, mint, ledger = world
+
+    async def go():
+        rpc = SolanaRpc(server.url)
+        ex = LiveExecutor(ledger, rpc, wallet, FAST)
+        ops = Ops(breakers=CircuitBreakers(BreakerLimits(rpc_failures=3, rpc_window_s=60)))
+        runner = Runner("pumpportal", ledger, ex, lambda row, i: [], ops)
+        node.drop_sends = 1
+        node.http_errors = 0
+        original = node.rpc_getSignatureStatuses
+        calls = {"n": 0}
+
+        def flaky(*a):
+            calls["n"] += 1
+            if calls["n"] <= 4:
+                from servers.solana_node import RpcFailure
+
+                # real nodes attach data to -32005; the first two answers lack it (solders
+                # panics on those: it must still be an RpcError, not a crash)
+                data = {"numSlotsBehind": 42} if calls["n"] > 2 else None
+                raise RpcFailure(-32005, "Node is behind by 42 slots", data)
+            return original(*a)
+
+        node.rpc_getSignatureStatuses = flaky
+        await runner._act(Decision("entry", mint, 1.0, 1, sol=0.2), 1, 0.0)
+        await runner.tick(runner.clock())
+        await rpc.aclose()
+        return runner, ops
+
+    runner, ops = asyncio.run(go())
+    assert ledger.fills()[0]["status"] == "ok"  # the order still landed, once
+    assert list(node.sends.values()) == [2]
+    assert "rpc_failures" in ops.breakers.tripped and not ops.breakers.allows_entries()
+    assert "memelab_rpc_errors_total 4.0" in ops.metrics.render().decode()
+    assert "entries blocked: breaker:rpc_failures" in runner.status()

@@ -13,7 +13,6 @@ from memelab.live import pumpfun as P
 from memelab.live.borsh import encode
 from solders.pubkey import Pubkey
 
-pytestmark = pytest.mark.usefixtures("shared_data")
 RPC = "rpc_fixtures"
 SELL_2025 = "jiangxiaop-solana-swap-scan/test_pumpfun_pumpfun-trade.json"  # June 2025, creator fee
 BUYS_2024 = ["soltxs/pumpfun_buy_rpc.json", "soltxs/pumpfun_create_rpc.json"]

@@ -540,6 +540,6 @@ class SolanaNode:
 
 
 class RpcFailure(Exception):
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str, data: Any = None):
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.data = code, message, data
