@@ -109,14 +109,27 @@ class Runner:
         for report in await self.executor.recover():
             self._settle(report)
 
-    async def run(self, messages: AsyncIterator[tuple[int, str]], max_messages: int | None = None):
+    async def run(
+        self,
+        messages: AsyncIterator[tuple[int, str]],
+        max_messages: int | None = None,
+        tick_s: float | None = None,
+    ) -> None:
+        """Consume the feed. ``tick_s`` (live) also ticks from a timer between messages, on the
+        wall clock, so a silent feed trips its breaker; a replay leaves it None (event time
+        only, deterministic)."""
         await self.start()
+        ticker = asyncio.ensure_future(self._ticker(tick_s)) if tick_s else None
         n = 0
-        async for received_ts, text in messages:
-            await self.handle(received_ts, text)
-            n += 1
-            if max_messages is not None and n >= max_messages:
-                break
+        try:
+            async for received_ts, text in messages:
+                await self.handle(received_ts, text)
+                n += 1
+                if max_messages is not None and n >= max_messages:
+                    break
+        finally:
+            if ticker is not None:
+                ticker.cancel()
         await self.drain()
         if self.recorder is not None:
             self.recorder.flush()
@@ -227,6 +240,19 @@ class Runner:
     async def _poll_pending(self) -> None:
         for oid in list(self.pending):
             self._settle(await self.executor.poll(oid))
+
+    async def _ticker(self, every_s: float) -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            await self.tick(self.clock())
+
+    def control_loop(self, channel):
+        """``/status`` ``/pause`` ``/resume`` over a Telegram channel, wired to this runner."""
+        from memelab.live.notify import ControlLoop
+
+        ks = self.ops.killswitch
+        return ControlLoop(channel, self.status, lambda: setattr(ks, "paused", True),
+                           lambda: setattr(ks, "paused", False))  # fmt: skip
 
     async def tick(self, now: int) -> None:
         """Between messages (and on a timer, live): breakers, kill-switch flattening."""

@@ -337,3 +337,26 @@ def test_live_mode_runner_needs_a_promoted_manifest_then_trades_on_chain(shared_
     for f in (p for p in tmp_path.rglob("*") if p.is_file()):
         blob = f.read_bytes()
         assert not any(form in blob for form in secret_forms(wallet)), f
+
+
+def test_a_silent_live_feed_trips_the_feed_silence_breaker_from_the_timer(tmp_path):
+    from memelab.live.breakers import BreakerLimits, CircuitBreakers
+    from memelab.live.notify import Notifier
+
+    ledger = Ledger(tmp_path / "l.sqlite")
+    notifier = Notifier([])
+    ops = Ops(breakers=CircuitBreakers(BreakerLimits(feed_silence_s=0.2)), notifier=notifier)
+    runner = Runner(
+        "pumpportal", ledger, PaperExecutor(ledger, MarketView()), FirstBuyThenExit(), ops
+    )
+
+    async def feed():
+        import time as _t
+
+        yield _t.time_ns(), '{"message": "Successfully subscribed to token creation events."}'
+        await asyncio.sleep(0.8)  # the feed goes quiet; only the timer runs
+        yield _t.time_ns(), '{"message": "still here"}'
+
+    asyncio.run(runner.run(feed(), tick_s=0.05))
+    assert any(t.startswith("RISK feed_silence: no feed message for") for t in notifier.sent)
+    assert ops.breakers.allows_entries()  # the last message cleared it
