@@ -7,6 +7,7 @@ from memelab.cli import backtest as backtest_cli
 from memelab.cli import check as check_cli
 from memelab.cli import data
 from memelab.cli import demo as demo_cli
+from memelab.cli import live as live_cli
 from memelab.cli import sprt as sprt_cli
 from memelab.cli import sweep as sweep_cli
 from memelab.cli import wallets as wallets_cli
@@ -22,6 +23,8 @@ app.add_typer(data.app, name="data", help="Build, import, inspect and validate l
 app.command("backtest")(backtest_cli.backtest)
 app.add_typer(check_cli.app, name="check", help="Guards: look-ahead check of a strategy.")
 app.command("demo")(demo_cli.demo)
+app.command("promote")(live_cli.promote)
+app.add_typer(live_cli.app, name="live", help="Paper and live trading of a promoted strategy.")
 app.command("sprt")(sprt_cli.sprt)
 app.command("sweep")(sweep_cli.sweep)
 app.command("validate")(sweep_cli.validate)
