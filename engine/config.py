@@ -238,6 +238,7 @@ class EngineConfig:
             rec[f"tier_spacing_ns_{k}"] = self.tier_spacing_s[k] * s
             rec[f"tier_min_score_{k}"] = self.tier_min_score[k]
         rec["equity_every_ns"] = self.equity_every_s * s
+        rec["external_fills"] = 0.0  # set by ``Replay(executor=...)``: not a market assumption
         venues = np.tile(default_venues()["other"].row(), (len(VENUES), 1))
         for name, v in self.venues.items():
             venues[VENUES.index(name)] = v.row()
@@ -264,6 +265,6 @@ _CFG_FIELDS = (
     "cooldown_1_ns cooldown_losses_2 cooldown_2_ns tier_pnl_1 tier_pnl_2 tier_pnl_3 "
     "tier_cap_0 tier_cap_1 tier_cap_2 tier_cap_3 tier_spacing_ns_0 tier_spacing_ns_1 "
     "tier_spacing_ns_2 tier_spacing_ns_3 tier_min_score_0 tier_min_score_1 tier_min_score_2 "
-    "tier_min_score_3 equity_every_ns"
+    "tier_min_score_3 equity_every_ns external_fills"
 ).split()
 CFG_DTYPE = np.dtype([(name, np.float64) for name in _CFG_FIELDS])

@@ -7,37 +7,34 @@ event); ``backtest`` is the one-call API over a lake or an in-memory event array
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from memelab.datasets.schemas import EVENT_DTYPE
-from memelab.engine import records
-from memelab.engine.config import MAX_SLOTS, EngineConfig
+from memelab.engine.config import EngineConfig
 from memelab.engine.replay_nb import (
     HEADROOM,
-    M_PRICE,
-    M_VSOL,
-    M_VTOK,
-    MARKET_FIELDS,
+    book_fill_nb,
     finalize_nb,
+    next_due_slot_nb,
+    refresh_schedules_nb,
     replay_nb,
     scan_events_nb,
+    simulate_fill_nb,
 )
 from memelab.engine.risk import (
+    I_EVENTS,
     I_LAST_TS,
     I_N_EQUITY,
     I_N_FILLS,
     I_N_ORDERS,
     I_N_TRADES,
     I_STARTED,
-    N_ACCT,
-    N_IACCT,
-    N_KNOBS,
-    N_REJECT,
 )
+from memelab.engine.state import RECORD_BUFFERS, ReplayState
 
 
 @dataclass
@@ -95,12 +92,48 @@ class ReplayOutput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class FillReport(NamedTuple):
+    """A landed transaction as an executor reports it (the booking code's input).
+
+    ``status``: ``records.FILL_*``; ``sol``: buys, SOL into the swap (gross of the venue fee);
+    sells, SOL received net of the venue fee (0 when failed); ``tokens``: bought, or offered for
+    sale; ``price``: effective SOL per token; ``venue_fee`` / ``tx_fee``: SOL paid; ``pool_sol``:
+    the SOL that entered (buy) or left (sell, gross) the pool.
+    """
+
+    status: int
+    sol: float
+    tokens: float
+    price: float
+    venue_fee: float
+    tx_fee: float
+    pool_sol: float
+
+
+def simulated_executor(replay: Replay, slot: int, ts: int) -> FillReport:
+    """Paper execution: the backtest's fill model, as an external executor.
+
+    Booking what it returns through the external-fill path gives the same results as the
+    simulated path, bit for bit (tested), so paper trading is the backtest minus nothing.
+    """
+    st = replay.state
+    return FillReport(
+        *simulate_fill_nb(st.slots[slot], replay.cfg, replay.venues, st.market, replay.honeypot)
+    )
+
+
 class Replay:
     """A resumable replay of one strategy with one params record.
 
     Feed chunks of events in time order with :meth:`feed`; call :meth:`finish` once at the end to
     liquidate what is still open and get the records. All state is in arrays held here, so a
     long history streams chunk by chunk in bounded memory.
+
+    ``executor``: ``None`` fills orders with the fill model inside the compiled loop; a callable
+    ``executor(replay, slot, ts) -> FillReport`` makes the loop pause whenever an order is due
+    and books the reported fill through the same code (the live seam; ``simulated_executor`` is
+    paper trading). ``inputs``: an input stage (see :func:`check_inputs`) whose columns the
+    strategy reads at ``knobs[KNOB_INPUTS + j]``.
     """
 
     def __init__(
@@ -112,50 +145,52 @@ class Replay:
         honeypot: np.ndarray | None = None,
         capacity: int = 4096,
         first_index: int = 0,
+        inputs: Any = None,
+        executor: Callable[..., FillReport] | None = None,
     ):
         self.strategy = strategy
         self.config = config or EngineConfig()
         self.ctx = ctx
         self.params = make_params(strategy, params)
         self.cfg, self.venues = self.config.pack()
+        self.executor = executor
+        if executor is not None:
+            self.cfg["external_fills"] = 1.0
+        self.inputs = inputs
+        n_inputs = check_inputs(strategy, inputs)
         n = int(ctx.n_mints)
-        self.honeypot = np.zeros(n, dtype=np.uint8)
-        if honeypot is not None:
-            hp = np.asarray(honeypot)
-            if hp.dtype == bool and len(hp) == n:
-                self.honeypot[:] = hp
-            else:
-                ids = hp.astype(np.int64)
-                self.honeypot[ids[(ids >= 0) & (ids < n)]] = 1  # mints beyond the replay: moot
+        self.honeypot = honeypot_flags(honeypot, n)
         self.sstate = tuple(strategy.init_state(ctx, self.params))
-        self.knobs = np.zeros(N_KNOBS)
-        self.market = np.full((n, MARKET_FIELDS), 0.0)
-        self.market[:, [M_VSOL, M_VTOK, M_PRICE]] = np.nan
-        self.mint_slot = np.full(n, -1, dtype=np.int64)
-        self.slots = np.zeros(MAX_SLOTS, dtype=records.POS_DTYPE)
-        self.acct = np.zeros(N_ACCT)
-        self.iacct = np.zeros(N_IACCT, dtype=np.int64)
-        self.rejects = np.zeros(N_REJECT, dtype=np.int64)
-        cap = max(capacity, 2 * HEADROOM)
-        self.orders = np.zeros(cap, dtype=records.ORDER_DTYPE)
-        self.fills = np.zeros(cap, dtype=records.FILL_DTYPE)
-        self.trades = np.zeros(cap, dtype=records.TRADE_DTYPE)
-        self.equity = np.zeros(cap, dtype=records.EQUITY_DTYPE)
+        self.state = ReplayState.new(n, capacity, n_inputs=n_inputs)
         self.offset = first_index  # global index of the next event (signal ids are global)
         self.finished = False
 
+    # Backwards-compatible views of the state arrays.
+    def __getattr__(self, name: str) -> Any:
+        state = self.__dict__.get("state")
+        if state is not None and name in ReplayState.__dataclass_fields__:
+            return getattr(state, name)
+        raise AttributeError(name)
+
     def _grow(self) -> None:
-        for name, counter in (
-            ("orders", I_N_ORDERS),
-            ("fills", I_N_FILLS),
-            ("trades", I_N_TRADES),
-            ("equity", I_N_EQUITY),
+        st = self.state
+        for name, counter in zip(
+            RECORD_BUFFERS, (I_N_ORDERS, I_N_FILLS, I_N_TRADES, I_N_EQUITY), strict=True
         ):
-            buf = getattr(self, name)
-            if self.iacct[counter] + HEADROOM > len(buf):
+            buf = getattr(st, name)
+            if st.iacct[counter] + HEADROOM > len(buf):
                 bigger = np.zeros(len(buf) * 2, dtype=buf.dtype)
                 bigger[: len(buf)] = buf
-                setattr(self, name, bigger)
+                setattr(st, name, bigger)
+
+    def _input_rows(self, events: np.ndarray) -> np.ndarray:
+        if self.inputs is None:
+            return np.zeros((len(events), 0))
+        rows = np.ascontiguousarray(self.inputs(events, self.offset), dtype=np.float64)
+        want = (len(events), len(self.inputs.names))
+        if rows.shape != want:
+            raise ValueError(f"input stage returned shape {rows.shape}, expected {want}")
+        return rows
 
     def feed(self, events: np.ndarray) -> None:
         """Replay one chunk (``EVENT_DTYPE``, sorted by ts, after every earlier chunk)."""
@@ -165,50 +200,103 @@ class Replay:
             raise TypeError(f"events must have EVENT_DTYPE, got {events.dtype}")
         if len(events) == 0:
             return
-        last_ts = int(self.iacct[I_LAST_TS]) if self.iacct[I_STARTED] else np.iinfo(np.int64).min
+        st = self.state
+        last_ts = int(st.iacct[I_LAST_TS]) if st.iacct[I_STARTED] else np.iinfo(np.int64).min
         low, top, bad = scan_events_nb(events, last_ts)
         if bad >= 0:
             raise ValueError(
                 f"events out of time order at chunk index {bad} (ts {int(events['ts'][bad])}); "
                 "replay needs events sorted by ts, chunk after chunk"
             )
-        if top >= len(self.market) or low < 0:
+        if top >= len(st.market) or low < 0:
             raise ValueError(
-                f"event mint id {top} outside the replay's {len(self.market)} mints "
+                f"event mint id {top} outside the replay's {len(st.market)} mints "
                 "(ReplayContext.n_mints too small)"
             )
+        rows = self._input_rows(events)
         i = 0
         while True:
             i = replay_nb(
-                events, i, self.offset, self.cfg, self.venues, self.honeypot,
-                self.strategy.on_event, self.params, self.sstate, self.knobs,
-                self.market, self.mint_slot, self.slots, self.acct, self.iacct, self.rejects,
-                self.orders, self.fills, self.trades, self.equity,
+                events, i, self.offset, rows, self.cfg, self.venues, self.honeypot,
+                self.strategy.on_event, self.params, self.sstate, *st.arrays(),
             )  # fmt: skip
             if i >= len(events):
                 break
+            # Paused for a landing (phase 1 of event i has run), not for full buffers.
+            if self.executor is not None and st.iacct[I_EVENTS] == self.offset + i + 1:
+                self._land_external(int(events[i]["ts"]), self.offset + i)
             self._grow()
+            st = self.state
         self.offset += len(events)
+
+    def _land_external(self, ts: int, gidx: int) -> None:
+        """Every order due at ``ts``, oldest first: ask the executor, book what it reports."""
+        st = self.state
+        while True:
+            self._grow()
+            st = self.state
+            j = next_due_slot_nb(st.slots, ts)
+            if j < 0:
+                break
+            report = self.executor(self, j, ts)
+            book_fill_nb(
+                st.slots, j, ts, gidx, int(report.status), float(report.sol),
+                float(report.tokens), float(report.price), float(report.venue_fee),
+                float(report.tx_fee), float(report.pool_sol), self.cfg, self.venues, st.market,
+                st.mint_slot, st.acct, st.iacct, st.fills, st.trades,
+            )  # fmt: skip
+        refresh_schedules_nb(st.slots, st.iacct, self.cfg)
 
     def finish(self) -> ReplayOutput:
         """Liquidate open positions at the last reserves and return trimmed records."""
+        st = self.state
         if not self.finished:
             self._grow()
+            st = self.state
             finalize_nb(
-                self.cfg, self.venues, self.market, self.mint_slot, self.slots, self.acct,
-                self.iacct, self.fills, self.trades, self.equity,
+                self.cfg, self.venues, st.market, st.mint_slot, st.slots, st.acct,
+                st.iacct, st.fills, st.trades, st.equity,
             )  # fmt: skip
             self.finished = True
         return ReplayOutput(
-            orders=self.orders[: self.iacct[I_N_ORDERS]].copy(),
-            fills=self.fills[: self.iacct[I_N_FILLS]].copy(),
-            trades=self.trades[: self.iacct[I_N_TRADES]].copy(),
-            equity=self.equity[: self.iacct[I_N_EQUITY]].copy(),
-            rejects=self.rejects.copy(),
-            acct=self.acct.copy(),
-            iacct=self.iacct.copy(),
-            knobs=self.knobs.copy(),
+            orders=st.orders[: st.iacct[I_N_ORDERS]].copy(),
+            fills=st.fills[: st.iacct[I_N_FILLS]].copy(),
+            trades=st.trades[: st.iacct[I_N_TRADES]].copy(),
+            equity=st.equity[: st.iacct[I_N_EQUITY]].copy(),
+            rejects=st.rejects.copy(),
+            acct=st.acct.copy(),
+            iacct=st.iacct.copy(),
+            knobs=st.knobs.copy(),
         )
+
+
+def honeypot_flags(honeypot: np.ndarray | None, n: int) -> np.ndarray:
+    """uint8 flag per mint from a bool mask or a list of mint ids (ids beyond ``n`` are moot)."""
+    flags = np.zeros(n, dtype=np.uint8)
+    if honeypot is not None:
+        hp = np.asarray(honeypot)
+        if hp.dtype == bool and len(hp) == n:
+            flags[:] = hp
+        else:
+            ids = hp.astype(np.int64)
+            flags[ids[(ids >= 0) & (ids < n)]] = 1
+    return flags
+
+
+def check_inputs(strategy: ModuleType, inputs: Any) -> int:
+    """Columns of the input stage, checked against the strategy's ``INPUTS`` declaration.
+
+    An input stage has ``names: tuple[str, ...]`` and ``__call__(events, first_index)`` returning
+    float64 rows ``(len(events), len(names))``; row i may depend on events up to i only.
+    """
+    want = tuple(getattr(strategy, "INPUTS", ()))
+    have = tuple(inputs.names) if inputs is not None else ()
+    if want and have != want:
+        raise ValueError(
+            f"strategy {strategy.NAME!r} reads inputs {list(want)}; the input stage gives "
+            f"{list(have) if inputs is not None else 'none'}"
+        )
+    return len(have)
 
 
 def _context_from_events(events: np.ndarray) -> ReplayContext:

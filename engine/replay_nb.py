@@ -69,6 +69,7 @@ from memelab.engine.risk import (
     I_NEXT_WEEK_TS,
     I_OPEN,
     I_STARTED,
+    KNOB_INPUTS,
     REJECT_IN_POSITION,
     REJECT_MIN_LIQUIDITY,
     REJECT_RUGGED,
@@ -201,7 +202,7 @@ def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct
 
 
 @njit(cache=True)
-def _refresh_schedules(slots, iacct, cfg):
+def refresh_schedules_nb(slots, iacct, cfg):
     """Recompute the earliest landing time and max-hold deadline over all slots."""
     land = NEVER
     deadline = NEVER
@@ -258,92 +259,112 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
 
 
 @njit(cache=True)
-def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills):
+def simulate_buy_nb(pos, cfg, venues, market):
+    """The fill model for a buy landing now: (status, sol, tokens, price, venue_fee, tx_fee,
+    pool_sol) -- pool_sol is the SOL that entered the pool. Reads the market, writes nothing."""
     s, t, fee, venue = _pool(pos["mint"], market, venues, cfg, 0.0)
     sol = pos["order_sol"]
     prio = cfg["priority_fee"]
-    status = FILL_OK
-    tokens = 0.0
     price = np.inf
     if market[pos["mint"], M_RUGGED] != 0.0 or s <= 0.0:
-        status = FILL_FAILED_NO_LIQUIDITY
-    else:
-        tokens = buy_tokens_out_nb(s, t, sol, fee)
-        price = sol / tokens if tokens > 0.0 else np.inf
-        tol = min(cfg["slippage_tol"], venues[venue, V_MAX_SLIP])
-        if not price <= pos["quote_price"] * (1.0 + tol):
-            status = FILL_FAILED_SLIPPAGE
+        return FILL_FAILED_NO_LIQUIDITY, sol, 0.0, price, 0.0, prio, 0.0
+    tokens = buy_tokens_out_nb(s, t, sol, fee)
+    price = sol / tokens if tokens > 0.0 else np.inf
+    tol = min(cfg["slippage_tol"], venues[venue, V_MAX_SLIP])
+    if not price <= pos["quote_price"] * (1.0 + tol):
+        return FILL_FAILED_SLIPPAGE, sol, 0.0, price, 0.0, prio, 0.0
+    return FILL_OK, sol, tokens, price, sol * fee, prio + cfg["tip"], sol * (1.0 - fee)
+
+
+@njit(cache=True)
+def simulate_sell_nb(pos, cfg, venues, market, honeypot):
+    """The fill model for a sell landing now: (status, sol, tokens, price, venue_fee, tx_fee,
+    pool_sol) -- sol is net of the venue fee, pool_sol the gross SOL that left the pool. The
+    ground truth (``honeypot``) decides whether the token lets us sell."""
+    m = pos["mint"]
+    s, t, fee, venue = _pool(m, market, venues, cfg, pos["pool_sol"])
+    qty = min(pos["order_tokens"], pos["tokens"])
+    prio = cfg["priority_fee"]
+    if honeypot[m] != 0:
+        return FILL_FAILED_HONEYPOT, 0.0, qty, 0.0, 0.0, prio, 0.0
+    if s <= 0.0:
+        return FILL_FAILED_NO_LIQUIDITY, 0.0, qty, 0.0, 0.0, prio, 0.0
+    sol = sell_sol_out_nb(s, t, qty, fee)
+    price = sol / qty if qty > 0.0 else 0.0
+    last_try = pos["attempts"] >= cfg["max_sell_attempts"] - 1
+    tol = min(cfg["exit_slippage_tol"], venues[venue, V_MAX_SLIP])
+    if not last_try and price < pos["quote_price"] * (1.0 - tol):
+        return FILL_FAILED_SLIPPAGE, 0.0, qty, price, 0.0, prio, 0.0
+    gross = sol / (1.0 - fee)
+    return FILL_OK, sol, qty, price, gross * fee, prio + cfg["tip"], gross
+
+
+@njit(cache=True)
+def simulate_fill_nb(pos, cfg, venues, market, honeypot):
+    """The fill model for the position's in-flight order (buy or sell), landing now."""
+    if pos["pending"] > 0:
+        return simulate_buy_nb(pos, cfg, venues, market)
+    return simulate_sell_nb(pos, cfg, venues, market, honeypot)
+
+
+@njit(cache=True)
+def book_buy_nb(
+    pos, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills,
+):  # fmt: skip
+    """Book a landed buy, simulated or reported by an executor: cash, fill record, position."""
     if status != FILL_OK:
-        acct[A_CASH] -= prio
-        acct[A_FAILED_ENTRY_FEES] += prio
-        _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, 0.0, price, 0.0, prio)
+        acct[A_CASH] -= tx_fee
+        acct[A_FAILED_ENTRY_FEES] += tx_fee
+        _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, venue_fee, tx_fee)
         _free_slot(pos, mint_slot, iacct)
         return
-    tx = prio + cfg["tip"]
-    acct[A_CASH] -= sol + tx
-    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, sol * fee, tx)
-    own = sol * (1.0 - fee)  # what entered the pool
-    mark = liquidation_price_nb(pos["mint"], tokens, own, market, venues, cfg)
+    acct[A_CASH] -= sol + tx_fee
+    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, venue_fee, tx_fee)
+    mark = liquidation_price_nb(pos["mint"], tokens, pool_sol, market, venues, cfg)
     pos["state"] = SLOT_OPEN
     pos["pending"] = 0
     pos["tokens"] = tokens
     pos["tokens0"] = tokens
     pos["entry_price"] = price
     pos["entry_ts"] = ts
-    pos["cost"] = sol + tx
+    pos["cost"] = sol + tx_fee
     pos["proceeds"] = 0.0
-    pos["fees"] = sol * fee + tx
-    pos["pool_sol"] = own
+    pos["fees"] = venue_fee + tx_fee
+    pos["pool_sol"] = pool_sol
     pos["mark"] = mark
     pos["peak"] = price
     acct[A_MARK] += tokens * mark
 
 
 @njit(cache=True)
-def execute_sell_nb(
-    pos, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
-):
+def book_sell_nb(
+    pos, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+):  # fmt: skip
+    """Book a landed sell: a failure pays its fee and is retried (written off after
+    ``max_sell_attempts``); a success books proceeds, re-marks or closes the position."""
     m = pos["mint"]
-    s, t, fee, venue = _pool(m, market, venues, cfg, pos["pool_sol"])
-    qty = min(pos["order_tokens"], pos["tokens"])
-    prio = cfg["priority_fee"]
-    status = FILL_OK
-    sol = 0.0
-    price = 0.0
-    if honeypot[m] != 0:
-        status = FILL_FAILED_HONEYPOT
-    elif s <= 0.0:
-        status = FILL_FAILED_NO_LIQUIDITY
-    else:
-        sol = sell_sol_out_nb(s, t, qty, fee)
-        price = sol / qty if qty > 0.0 else 0.0
-        last_try = pos["attempts"] >= cfg["max_sell_attempts"] - 1
-        tol = min(cfg["exit_slippage_tol"], venues[venue, V_MAX_SLIP])
-        if not last_try and price < pos["quote_price"] * (1.0 - tol):
-            status = FILL_FAILED_SLIPPAGE
     if status != FILL_OK:
-        acct[A_CASH] -= prio
-        pos["cost"] += prio
-        pos["fees"] += prio
+        acct[A_CASH] -= tx_fee
+        pos["cost"] += tx_fee
+        pos["fees"] += tx_fee
         pos["attempts"] += 1
-        _write_fill(fills, iacct, pos, ts, gidx, -1, status, 0.0, qty, price, 0.0, prio)
+        _write_fill(fills, iacct, pos, ts, gidx, -1, status, sol, tokens, price, 0.0, tx_fee)
         if pos["attempts"] >= cfg["max_sell_attempts"]:
             reason = EXIT_HONEYPOT if status == FILL_FAILED_HONEYPOT else EXIT_RUG
             close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg)
         else:
-            send_order_nb(pos, -1, 0.0, qty, pos["order_reason"], ts, cfg, venues, market, iacct)
+            send_order_nb(pos, -1, 0.0, tokens, pos["order_reason"], ts, cfg, venues, market, iacct)
         return
-    tx = prio + cfg["tip"]
-    net = sol - tx
+    net = sol - tx_fee
     acct[A_CASH] += net
-    _write_fill(
-        fills, iacct, pos, ts, gidx, -1, status, sol, qty, price, sol / (1.0 - fee) * fee, tx
-    )
+    _write_fill(fills, iacct, pos, ts, gidx, -1, status, sol, tokens, price, venue_fee, tx_fee)
     pos["proceeds"] += net
-    pos["fees"] += sol / (1.0 - fee) * fee + tx
-    pos["tokens"] -= qty
-    pos["pool_sol"] -= sol / (1.0 - fee)  # the gross SOL that left the pool
-    acct[A_MARK] -= qty * pos["mark"]
+    pos["fees"] += venue_fee + tx_fee
+    pos["tokens"] -= tokens
+    pos["pool_sol"] -= pool_sol
+    acct[A_MARK] -= tokens * pos["mark"]
     pos["n_sells"] += 1
     pos["pending"] = 0
     pos["attempts"] = 0
@@ -356,29 +377,57 @@ def execute_sell_nb(
 
 
 @njit(cache=True)
+def book_fill_nb(
+    slots, j, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+):  # fmt: skip
+    """Book the landing of slot ``j``'s in-flight order -- the one booking path for simulated
+    fills and for fills an external executor reports."""
+    p = slots[j]
+    if p["pending"] > 0:
+        book_buy_nb(
+            p, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills,
+        )  # fmt: skip
+    else:
+        book_sell_nb(
+            p, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+        )  # fmt: skip
+        if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+            p["land_ts"] = ts + max(int(cfg["latency_ns"]), 1)  # resend lands strictly later
+
+
+@njit(cache=True)
+def next_due_slot_nb(slots, ts) -> int:
+    """The slot whose in-flight order lands next at ``ts`` (oldest send first), or -1."""
+    best = -1
+    for j in range(slots.shape[0]):
+        p = slots[j]
+        if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+            if best < 0 or p["sent_ts"] < slots[best]["sent_ts"]:
+                best = j
+    return best
+
+
+@njit(cache=True)
 def land_due_nb(
     ts, gidx, cfg, venues, market, honeypot, mint_slot, slots, acct, iacct, fills, trades
 ):
-    """Execute every in-flight order whose landing time is <= ts, oldest send first."""
+    """Phase 2 (landing), simulated: every in-flight order whose landing time is <= ts is
+    filled by the fill model and booked, oldest send first."""
     while True:
-        best = -1
-        for j in range(slots.shape[0]):
-            p = slots[j]
-            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
-                if best < 0 or p["sent_ts"] < slots[best]["sent_ts"]:
-                    best = j
-        if best < 0:
+        j = next_due_slot_nb(slots, ts)
+        if j < 0:
             break
-        p = slots[best]
-        if p["pending"] > 0:
-            execute_buy_nb(p, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills)
-        else:
-            execute_sell_nb(
-                p, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
-            )
-            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
-                p["land_ts"] = ts + max(int(cfg["latency_ns"]), 1)  # resend lands strictly later
-    _refresh_schedules(slots, iacct, cfg)
+        status, sol, tokens, price, venue_fee, tx_fee, pool_sol = simulate_fill_nb(
+            slots[j], cfg, venues, market, honeypot
+        )
+        book_fill_nb(
+            slots, j, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+        )  # fmt: skip
+    refresh_schedules_nb(slots, iacct, cfg)
 
 
 @njit(cache=True)
@@ -402,7 +451,7 @@ def time_exits_nb(ts, cfg, venues, market, slots, iacct, orders):
                 p["tokens"],
             )
             send_order_nb(p, -1, 0.0, p["tokens"], EXIT_MAX_HOLD, ts, cfg, venues, market, iacct)
-    _refresh_schedules(slots, iacct, cfg)
+    refresh_schedules_nb(slots, iacct, cfg)
 
 
 @njit(cache=True)
@@ -455,156 +504,201 @@ def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
     return low, top, bad
 
 
+@njit(cache=True)
+def clock_phase_nb(ts, gidx, cfg, acct, iacct) -> bool:
+    """Phase 1 (periods): open the account at the first event, count exposure time, roll the
+    day/week at midnight UTC. True when a period rolled (the knobs change). Idempotent for a
+    repeated ``ts`` (an external-fill pause re-enters the same event)."""
+    if iacct[I_STARTED] == 0:
+        start_nb(ts, acct, iacct, cfg)
+    if iacct[I_OPEN] > 0:
+        iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
+    iacct[I_LAST_TS] = ts
+    iacct[I_EVENTS] = gidx + 1
+    if ts >= iacct[I_NEXT_DAY_TS]:
+        roll_periods_nb(ts, acct, iacct)
+        return True
+    return False
+
+
+@njit(cache=True)
+def market_phase_nb(ev, market, rug_keep: float) -> tuple[float, bool]:
+    """Phase 3 (market): the event's reserves and spot price become its mint's market state.
+    Returns (spot price or NaN, whether this event pulled the liquidity: a rug)."""
+    m = ev["mint"]
+    prev_vsol = market[m, M_VSOL]
+    vs = ev["vsol"]
+    px = spot_price_nb(vs, ev["vtok"], ev["price"])
+    market[m, M_VSOL] = vs
+    market[m, M_VTOK] = ev["vtok"]
+    if px == px:
+        market[m, M_PRICE] = px
+    market[m, M_VENUE] = ev["venue"]
+    rug = False
+    if ev["side"] == 0 and prev_vsol == prev_vsol and not vs > rug_keep * prev_vsol:
+        market[m, M_RUGGED] = 1.0
+        rug = True
+    return px, rug
+
+
+@njit(cache=True)
+def exits_phase_nb(m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders):
+    """Phase 4 (exits) for the event's mint: mark its open position at the liquidation price
+    and send the exit the rules ask for. Returns (the mint's slot or -1, knobs changed)."""
+    j = mint_slot[m]
+    if j < 0:
+        return j, False
+    p = slots[j]
+    if p["state"] != SLOT_OPEN or not px == px:
+        return j, False
+    if rug:
+        p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
+    mark = liquidation_price_nb(m, p["tokens"], p["pool_sol"], market, venues, cfg)
+    acct[A_MARK] += p["tokens"] * (mark - p["mark"])
+    p["mark"] = mark
+    if p["pending"] == 0:
+        if rug:
+            reason, qty = EXIT_RUG, p["tokens"]
+        else:
+            reason, qty = exit_decision_nb(p, mark, ts, cfg)
+        if reason != NO_EXIT:
+            log_order_nb(
+                orders, iacct, p["signal_id"], ts, m, -1, reason, 0, qty / p["tokens0"], 0.0, qty
+            )
+            send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
+            refresh_schedules_nb(slots, iacct, cfg)
+    return j, True
+
+
+@njit(cache=True)
+def entry_phase_nb(
+    sig, m, venue, vs, ts, gidx, j, cfg, venues, market, mint_slot, slots, acct, iacct,
+    rejects, orders,
+) -> bool:  # fmt: skip
+    """Phase 6 (risk and orders): risk-check and size an entry request on mint ``m`` and send
+    the order, or send the close the strategy asked for. True when the knobs change."""
+    if sig > 0.0:
+        sol = 0.0
+        if j >= 0:
+            verdict = REJECT_IN_POSITION
+        elif market[m, M_RUGGED] != 0.0:
+            verdict = REJECT_RUGGED
+        elif vs == vs and vs < venues[venue, V_MIN_LIQ]:
+            verdict = REJECT_MIN_LIQUIDITY
+        else:
+            verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
+        rejects[verdict] += 1
+        log_order_nb(orders, iacct, gidx, ts, m, 1, 0, verdict, sig, sol, 0.0)
+        if verdict != ACCEPTED:
+            return False
+        k = 0
+        while slots[k]["state"] != SLOT_FREE:
+            k += 1
+        p = slots[k]
+        p["state"] = SLOT_PENDING_BUY
+        p["position"] = iacct[I_NEXT_POSITION]
+        iacct[I_NEXT_POSITION] += 1
+        p["signal_id"] = gidx
+        p["mint"] = m
+        p["entry_ts"] = ts
+        p["tp_hit"] = 0
+        p["fast_trail"] = 0
+        p["be_armed_ts"] = -1
+        p["attempts"] = 0
+        p["n_sells"] = 0
+        p["tokens"] = 0.0
+        p["pool_sol"] = 0.0
+        mint_slot[m] = k
+        record_entry_nb(ts, iacct)
+        send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
+        return True
+    if sig < 0.0 and j >= 0:
+        p = slots[j]
+        if p["state"] == SLOT_OPEN and p["pending"] == 0:
+            log_order_nb(
+                orders, iacct, p["signal_id"], ts, m, -1, EXIT_SIGNAL, 0, 1.0, 0.0, p["tokens"]
+            )
+            send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
+            refresh_schedules_nb(slots, iacct, cfg)
+    return False
+
+
+@njit(cache=True)
+def buffers_full_nb(iacct, orders, fills, trades, equity) -> bool:
+    """True when one more event could overflow a record buffer (the wrapper drains or grows)."""
+    return (
+        iacct[I_N_ORDERS] + HEADROOM > orders.shape[0]
+        or iacct[I_N_FILLS] + HEADROOM > fills.shape[0]
+        or iacct[I_N_TRADES] + HEADROOM > trades.shape[0]
+        or iacct[I_N_EQUITY] + HEADROOM > equity.shape[0]
+    )
+
+
 # Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
 # disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
 # calls is cached, so compiling this loop per process costs about a second.
 @njit(cache=False, nogil=True)
 def replay_nb(
-    events, start, offset, cfg, venues, honeypot, on_event, params, sstate, knobs,
-    market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
+    events, start, offset, inputs, cfg, venues, honeypot, on_event, params, sstate,
+    market, mint_slot, slots, acct, iacct, rejects, knobs, orders, fills, trades, equity,
 ):  # fmt: skip
-    """Replay ``events[start:]``; returns the index reached (``len(events)`` when done).
+    """Replay ``events[start:]`` through the phases; returns the index reached.
 
-    ``offset`` is the global index of ``events[0]`` (signal ids are global). All other arguments
-    are state arrays owned by the caller and updated in place.
+    Stops early (returning the index of the event not yet replayed) when a record buffer is
+    nearly full, or -- with ``cfg["external_fills"]`` -- when an order is due to land: the
+    wrapper then books the executor's fill and calls again from that index. ``offset`` is the
+    global index of ``events[0]``; ``inputs[i, k]`` (one row per event) is copied into
+    ``knobs[KNOB_INPUTS + k]`` before the strategy sees event ``i``. All other arguments are
+    state arrays owned by the caller and updated in place.
     """
     n = events.shape[0]
+    n_inputs = inputs.shape[1]
     rug_keep = 1.0 - cfg["rug_drop"]
+    external = cfg["external_fills"] != 0.0
     knobs_dirty = True
     for i in range(start, n):
-        if (
-            iacct[I_N_ORDERS] + HEADROOM > orders.shape[0]
-            or iacct[I_N_FILLS] + HEADROOM > fills.shape[0]
-            or iacct[I_N_TRADES] + HEADROOM > trades.shape[0]
-            or iacct[I_N_EQUITY] + HEADROOM > equity.shape[0]
-        ):
+        if buffers_full_nb(iacct, orders, fills, trades, equity):
             return i
         ev = events[i]
         ts = ev["ts"]
         m = ev["mint"]
         gidx = offset + i
-        if iacct[I_STARTED] == 0:
-            start_nb(ts, acct, iacct, cfg)
-        if iacct[I_OPEN] > 0:
-            iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
-        iacct[I_LAST_TS] = ts
-        iacct[I_EVENTS] = gidx + 1
         # 1. periods
-        if ts >= iacct[I_NEXT_DAY_TS]:
-            roll_periods_nb(ts, acct, iacct)
+        if clock_phase_nb(ts, gidx, cfg, acct, iacct):
             knobs_dirty = True
-        # 2. land orders
+        # 2. landing
         if ts >= iacct[I_NEXT_LAND]:
+            if external:
+                return i
             land_due_nb(
-                ts,
-                gidx,
-                cfg,
-                venues,
-                market,
-                honeypot,
-                mint_slot,
-                slots,
-                acct,
-                iacct,
-                fills,
+                ts, gidx, cfg, venues, market, honeypot, mint_slot, slots, acct, iacct, fills,
                 trades,
-            )
+            )  # fmt: skip
             knobs_dirty = True
         # 3. market
-        prev_vsol = market[m, M_VSOL]
-        vs = ev["vsol"]
-        px = spot_price_nb(vs, ev["vtok"], ev["price"])
-        market[m, M_VSOL] = vs
-        market[m, M_VTOK] = ev["vtok"]
-        if px == px:
-            market[m, M_PRICE] = px
-        market[m, M_VENUE] = ev["venue"]
-        rug = False
-        if ev["side"] == 0 and prev_vsol == prev_vsol and not vs > rug_keep * prev_vsol:
-            market[m, M_RUGGED] = 1.0
-            rug = True
+        px, rug = market_phase_nb(ev, market, rug_keep)
         # 4. marks and exits
-        j = mint_slot[m]
-        if j >= 0:
-            p = slots[j]
-            if p["state"] == SLOT_OPEN and px == px:
-                if rug:
-                    p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
-                mark = liquidation_price_nb(m, p["tokens"], p["pool_sol"], market, venues, cfg)
-                acct[A_MARK] += p["tokens"] * (mark - p["mark"])
-                p["mark"] = mark
-                knobs_dirty = True
-                if p["pending"] == 0:
-                    if rug:
-                        reason, qty = EXIT_RUG, p["tokens"]
-                    else:
-                        reason, qty = exit_decision_nb(p, mark, ts, cfg)
-                    if reason != NO_EXIT:
-                        log_order_nb(
-                            orders,
-                            iacct,
-                            p["signal_id"],
-                            ts,
-                            m,
-                            -1,
-                            reason,
-                            0,
-                            qty / p["tokens0"],
-                            0.0,
-                            qty,
-                        )
-                        send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
-                        _refresh_schedules(slots, iacct, cfg)
+        j, marked = exits_phase_nb(
+            m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+        )
+        if marked:
+            knobs_dirty = True
         if ts >= iacct[I_NEXT_DEADLINE]:
             time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
         # 5. strategy
         if knobs_dirty:
             update_knobs_nb(knobs, acct, iacct, cfg)
             knobs_dirty = False
+        for k in range(n_inputs):
+            knobs[KNOB_INPUTS + k] = inputs[i, k]
         sig = on_event(ev, params, sstate, knobs)
         # 6. risk and orders
-        if sig > 0.0:
-            sol = 0.0
-            if j >= 0:
-                verdict = REJECT_IN_POSITION
-            elif market[m, M_RUGGED] != 0.0:
-                verdict = REJECT_RUGGED
-            elif vs == vs and vs < venues[int(ev["venue"]), V_MIN_LIQ]:
-                verdict = REJECT_MIN_LIQUIDITY
-            else:
-                verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
-            rejects[verdict] += 1
-            log_order_nb(orders, iacct, gidx, ts, m, 1, 0, verdict, sig, sol, 0.0)
-            if verdict == ACCEPTED:
-                k = 0
-                while slots[k]["state"] != SLOT_FREE:
-                    k += 1
-                p = slots[k]
-                p["state"] = SLOT_PENDING_BUY
-                p["position"] = iacct[I_NEXT_POSITION]
-                iacct[I_NEXT_POSITION] += 1
-                p["signal_id"] = gidx
-                p["mint"] = m
-                p["entry_ts"] = ts
-                p["tp_hit"] = 0
-                p["fast_trail"] = 0
-                p["be_armed_ts"] = -1
-                p["attempts"] = 0
-                p["n_sells"] = 0
-                p["tokens"] = 0.0
-                p["pool_sol"] = 0.0
-                mint_slot[m] = k
-                record_entry_nb(ts, iacct)
-                send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
+        if sig != 0.0:
+            if entry_phase_nb(
+                sig, m, int(ev["venue"]), ev["vsol"], ts, gidx, j, cfg, venues, market,
+                mint_slot, slots, acct, iacct, rejects, orders,
+            ):  # fmt: skip
                 knobs_dirty = True
-        elif sig < 0.0 and j >= 0:
-            p = slots[j]
-            if p["state"] == SLOT_OPEN and p["pending"] == 0:
-                log_order_nb(
-                    orders, iacct, p["signal_id"], ts, m, -1, EXIT_SIGNAL, 0, 1.0, 0.0, p["tokens"]
-                )
-                send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
-                _refresh_schedules(slots, iacct, cfg)
         # 7. equity curve
         if ts >= iacct[I_NEXT_SAMPLE_TS]:
             sample_equity_nb(ts, acct, iacct, equity, cfg)

@@ -18,6 +18,9 @@ KNOB_EQUITY = 5  # equity in SOL (cash + open positions at mark)
 KNOB_OPEN = 6  # positions open or in flight
 N_KNOBS = 7
 KNOB_NAMES = ("tier", "min_score", "daily_pnl", "spacing_s", "entries_left", "equity", "open")
+# External per-event inputs (an input stage's columns, e.g. a model's probability) follow the
+# risk knobs: ``knobs[KNOB_INPUTS + j]`` holds column j for the current event.
+KNOB_INPUTS = N_KNOBS
 
 # Verdicts on an entry request: 0 accepted, else the reason it was refused.
 ACCEPTED = 0

@@ -26,17 +26,15 @@ import numpy as np
 import pandas as pd
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
-from memelab.engine.replay_nb import HEADROOM, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
+from memelab.engine.replay_nb import HEADROOM, MARKET_FIELDS
 from memelab.engine.risk import (
     I_EXPOSURE_NS,
     I_FIRST_TS,
     I_LAST_TS,
-    N_ACCT,
-    N_IACCT,
-    N_KNOBS,
     N_REJECT,
     REJECT_REASONS,
 )
+from memelab.engine.state import ReplayState
 from memelab.research.sweeps import sweep_nb as snb
 from memelab.research.sweeps.params import build_space
 from memelab.research.validation.gates import (
@@ -418,18 +416,7 @@ def _run_batch(
 ) -> int:  # fmt: skip
     b = len(params)
     n = int(src.ctx.n_mints)
-    market = np.zeros((b, n, MARKET_FIELDS))
-    market[:, :, [M_VSOL, M_VTOK, M_PRICE]] = np.nan
-    mint_slot = np.full((b, n), -1, dtype=np.int64)
-    slots = np.zeros((b, MAX_SLOTS), dtype=POS_DTYPE)
-    acct = np.zeros((b, N_ACCT))
-    iacct = np.zeros((b, N_IACCT), dtype=np.int64)
-    rejects = np.zeros((b, N_REJECT), dtype=np.int64)
-    knobs = np.zeros((b, N_KNOBS))
-    orders = np.zeros((b, BUFFER_CAPACITY), dtype=ORDER_DTYPE)
-    fills = np.zeros((b, BUFFER_CAPACITY), dtype=FILL_DTYPE)
-    trades = np.zeros((b, BUFFER_CAPACITY), dtype=TRADE_DTYPE)
-    equity = np.zeros((b, BUFFER_CAPACITY), dtype=EQUITY_DTYPE)
+    st = ReplayState.new(n, BUFFER_CAPACITY, batch=b)
     acc_f = np.zeros((b, snb.N_ACC_F))
     acc_f[:, snb.F_PEAK_EQ] = config.initial_equity
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
@@ -445,17 +432,17 @@ def _run_batch(
             raise SweepError(f"event mint id {top_mint} outside the lake's {n} mints")
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
+            tile = chunk[lo : lo + tile_events]
             kernel(
-                chunk[lo : lo + tile_events], offset + lo, cfg_arr, venues, src.honeypot,
-                mod.on_event, params, sstates, knobs, market, mint_slot, slots, acct, iacct,
-                rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq, top,
-                top_n,
+                tile, offset + lo, np.zeros((len(tile), 0)), cfg_arr, venues, src.honeypot,
+                mod.on_event, params, sstates, *st.arrays(), acc_f, acc_i, edges, bucket_eq,
+                top, top_n,
             )  # fmt: skip
         offset += len(chunk)
     n_events = offset - src.first_index
     snb.sweep_finish_nb(
-        cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,
-        acc_f, acc_i, edges, bucket_eq, top, top_n,
+        cfg_arr, venues, st.market, st.mint_slot, st.slots, st.acct, st.iacct, st.fills,
+        st.trades, st.equity, acc_f, acc_i, edges, bucket_eq, top, top_n,
     )  # fmt: skip
     for j, i in enumerate(idx):
         if top_n[j]:
@@ -464,7 +451,8 @@ def _run_batch(
             top_all.append((int(i), kept[order].copy()))
     acc_f_all[idx] = acc_f
     acc_i_all[idx] = acc_i
-    rejects_all[idx] = rejects
+    rejects_all[idx] = st.rejects
+    iacct = st.iacct
     span = (iacct[:, I_LAST_TS] - iacct[:, I_FIRST_TS]).astype(np.float64)
     exposure_all[idx] = np.divide(
         iacct[:, I_EXPOSURE_NS].astype(np.float64), span, out=np.zeros(b), where=span > 0
