@@ -381,11 +381,13 @@ def run_replay(
     chunks: Iterable[np.ndarray] | None = None,
     progress: Any = None,
     event_cache: bool = False,
+    inputs: Any = None,
 ) -> tuple[Replay, ReplayOutput]:
     """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records.
 
     ``event_cache`` replays a lake through ``datasets.event_cache`` (decoded partitions kept as
     memory-mapped ``.npy`` under ``<lake>/_cache``): much faster from the second run on.
+    ``inputs`` is an input stage (see :func:`check_inputs`), called once per chunk.
     """
     from memelab.strategies import get_strategy
 
@@ -403,7 +405,9 @@ def run_replay(
                 "honeypot_mints are addresses: pass honeypot= mint ids for an event array"
             )
         first = int(np.searchsorted(source["ts"], start)) if start is not None else 0
-        replay = Replay(module, params, config, ctx, honeypot=honeypot, first_index=first)
+        replay = Replay(
+            module, params, config, ctx, honeypot=honeypot, first_index=first, inputs=inputs
+        )
         replay.feed(np.ascontiguousarray(events))
     else:
         from memelab.datasets.lake import Lake
@@ -413,7 +417,7 @@ def run_replay(
         ctx = _context_from_lake(lake, start)
         hp = lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
         first = events_before(lake, start)
-        replay = Replay(module, params, config, ctx, honeypot=hp, first_index=first)
+        replay = Replay(module, params, config, ctx, honeypot=hp, first_index=first, inputs=inputs)
         if chunks is not None:
             it = chunks
         elif event_cache:

@@ -341,13 +341,15 @@ def backtest(
     seed: int = 0,
     progress: Any = None,
     event_cache: bool = False,
+    inputs: Any = None,
 ) -> BacktestResult:
     """Backtest ``strategy`` over a lake (path or ``Lake``) or an ``EVENT_DTYPE`` array.
 
     ``start``/``end`` bound the replay to ``[start, end)`` (ISO dates or epoch); ``params``
     override the strategy's DEFAULTS; ``config`` an :class:`EngineConfig` or a dict of its fields.
     ``event_cache`` keeps decoded partitions under ``<lake>/_cache`` for faster re-runs; a
-    non-zero ``seed`` sets ``config.seed`` (the latency jitter's seed).
+    non-zero ``seed`` sets ``config.seed`` (the latency jitter's seed). ``inputs``: an input
+    stage whose columns the strategy reads at ``knobs[KNOB_INPUTS + j]`` (``engine.replay``).
     """
     from memelab.datasets.lake import Lake, parse_time
     from memelab.strategies import get_strategy
@@ -378,6 +380,7 @@ def backtest(
         honeypot=honeypot,
         progress=progress,
         event_cache=event_cache,
+        inputs=inputs,
     )
     if not isinstance(lake_or_events, np.ndarray):
         names = lake_or_events.dictionary("mints").to_numpy(zero_copy_only=False)

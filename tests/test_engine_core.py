@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import types
+
+import numpy as np
 import pytest
 from engine_frozen import CONFIG, RUNS, differences, frozen_inputs
-from memelab.engine import EngineConfig
-from memelab.engine.replay import Replay, ReplayContext, simulated_executor
+from engine_scenarios import random_market
+from memelab.engine import EngineConfig, check_lookahead
+from memelab.engine.replay import (
+    Replay,
+    ReplayContext,
+    _context_from_events,
+    run_replay,
+    simulated_executor,
+)
+from memelab.engine.risk import KNOB_INPUTS
 from memelab.strategies import get_strategy
+from numba import njit
 
 
 def _frozen_replay(name: str, **kw) -> Replay:
@@ -40,3 +52,86 @@ def test_booking_simulated_fills_through_the_external_executor_path_is_bit_ident
     assert len(calls) == len(want.fills) - int((want.fills["reason"] == 10).sum()) > 10
     _records_equal(want, got)
     assert differences(got, name) == []
+
+
+# ---------------------------------------------------------------- external inputs
+class MeanRatioStage:
+    """Causal toy stage: spot price over the mint's previous spot price, events <= i only."""
+
+    names = ("px_over_last",)
+
+    def __init__(self) -> None:
+        self.last: dict[int, float] = {}
+        self.calls: list[int] = []
+
+    def __call__(self, events: np.ndarray, first_index: int) -> np.ndarray:
+        self.calls.append(first_index)
+        out = np.zeros((len(events), 1))
+        for i, e in enumerate(events):
+            m, px = int(e["mint"]), float(e["vsol"] / e["vtok"])
+            out[i, 0] = px / self.last.get(m, px)
+            self.last[m] = px
+        return out
+
+
+class LeakyStage(MeanRatioStage):
+    """Row i reads the chunk's last price (the future): a label leak the guard must catch."""
+
+    def __call__(self, events: np.ndarray, first_index: int) -> np.ndarray:
+        px = events["vsol"] / events["vtok"]
+        return (px[-1] / px).reshape(-1, 1)
+
+
+@njit(cache=True)
+def _reads_input(ev, params, state, knobs):
+    x = knobs[KNOB_INPUTS]
+    state[0][0] += 1.0
+    if x > params["above"]:
+        return 1.0
+    return 0.0
+
+
+INPUT_READER = types.SimpleNamespace(
+    NAME="input_reader",
+    PARAMS_DTYPE=np.dtype([("above", np.float64)]),
+    DEFAULTS={"above": 1.1},
+    SWEEP={},
+    INPUTS=("px_over_last",),
+    init_state=lambda ctx, params: (np.zeros(1),),
+    on_event=_reads_input,
+)
+
+
+def test_input_stage_row_i_reaches_the_strategy_at_event_i_in_every_chunk():
+    events = random_market(6000, 8, seed=5)
+    reference = MeanRatioStage()(events, 0)[:, 0]
+    want = np.flatnonzero(reference > 1.1)
+    assert 20 < len(want) < len(events) // 10
+    stage = MeanRatioStage()
+    ctx = _context_from_events(events)
+    replay = Replay(INPUT_READER, None, EngineConfig(), ctx, inputs=stage)
+    for lo in range(0, len(events), 2500):
+        replay.feed(events[lo : lo + 2500])
+    out = replay.finish()
+    assert stage.calls == [0, 2500, 5000]  # once per chunk, with the global first index
+    requests = out.orders[out.orders["side"] > 0]
+    assert requests["signal_id"].tolist() == want.tolist()
+    assert out.knobs.shape == (KNOB_INPUTS + 1,)
+
+
+def test_input_stage_names_must_match_the_strategys_declared_inputs():
+    class Wrong(MeanRatioStage):
+        names = ("something_else",)
+
+    with pytest.raises(ValueError, match="px_over_last"):
+        run_replay(random_market(100, 2, seed=1), INPUT_READER, inputs=Wrong())
+    with pytest.raises(ValueError, match="none"):
+        run_replay(random_market(100, 2, seed=1), INPUT_READER)
+
+
+def test_lookahead_guard_passes_a_causal_input_stage_and_catches_a_leaky_one():
+    events = random_market(6000, 8, seed=5)
+    good = check_lookahead(events, INPUT_READER, inputs=MeanRatioStage())
+    assert good.passed and good.orders_checked > 10
+    bad = check_lookahead(events, INPUT_READER, inputs=LeakyStage())
+    assert not bad.passed and "orders" in bad.first_difference
