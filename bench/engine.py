@@ -78,6 +78,7 @@ def _market_nb(ev, n_mints, seed):
         e["ts"] = t
         e["slot"] = (t - T0) // 400_000_000
         e["mint"] = m
+        e["pool"] = m
         e["trader"] = np.random.randint(0, 100_000)
         e["venue"] = 0
         e["vsol"] = vs[m]

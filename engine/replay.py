@@ -7,16 +7,19 @@ event); ``backtest`` is the one-call API over a lake or an in-memory event array
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, NamedTuple
 
 import numpy as np
+from memelab.datasets.events_nb import mark_creates_nb
 from memelab.datasets.schemas import EVENT_DTYPE
 from memelab.engine.config import EngineConfig
 from memelab.engine.replay_nb import (
     HEADROOM,
+    M_MINT,
+    bind_pools_nb,
     book_fill_nb,
     finalize_nb,
     next_due_slot_nb,
@@ -51,6 +54,11 @@ class ReplayContext:
     creator: np.ndarray  # int32 creator wallet id per mint, -1 unknown
     t0: int  # ns of the first event to replay (or the window start)
     source: Any = None
+    n_pools: int | None = None  # None: one pool per mint (pool id = mint id)
+
+    @property
+    def pools(self) -> int:
+        return int(self.n_mints if self.n_pools is None else self.n_pools)
 
 
 def make_params(strategy: ModuleType, params: Mapping[str, Any] | None = None) -> np.void:
@@ -161,7 +169,7 @@ class Replay:
         n = int(ctx.n_mints)
         self.honeypot = honeypot_flags(honeypot, n)
         self.sstate = tuple(strategy.init_state(ctx, self.params))
-        self.state = ReplayState.new(n, capacity, n_inputs=n_inputs)
+        self.state = ReplayState.new(n, capacity, n_inputs=n_inputs, n_pools=ctx.pools)
         self.offset = first_index  # global index of the next event (signal ids are global)
         self.finished = False
 
@@ -202,16 +210,29 @@ class Replay:
             return
         st = self.state
         last_ts = int(st.iacct[I_LAST_TS]) if st.iacct[I_STARTED] else np.iinfo(np.int64).min
-        low, top, bad = scan_events_nb(events, last_ts)
+        low, top, low_pool, top_pool, bad = scan_events_nb(events, last_ts)
         if bad >= 0:
             raise ValueError(
                 f"events out of time order at chunk index {bad} (ts {int(events['ts'][bad])}); "
                 "replay needs events sorted by ts, chunk after chunk"
             )
-        if top >= len(st.market) or low < 0:
+        if top >= len(st.mint_slot) or low < 0:
             raise ValueError(
-                f"event mint id {top} outside the replay's {len(st.market)} mints "
-                "(ReplayContext.n_mints too small)"
+                f"event mint id {top if low >= 0 else low} outside the replay's "
+                f"{len(st.mint_slot)} mints (ReplayContext.n_mints too small)"
+            )
+        if top_pool >= len(st.market) or low_pool < 0:
+            raise ValueError(
+                f"event pool id {top_pool if low_pool >= 0 else low_pool} outside the replay's "
+                f"{len(st.market)} pools (ReplayContext.n_pools too small)"
+            )
+        clash = bind_pools_nb(events, st.market)
+        if clash >= 0:
+            e = events[clash]
+            raise ValueError(
+                f"event {clash} of the chunk: pool id {int(e['pool'])} already trades mint "
+                f"{int(st.market[e['pool'], M_MINT])}, not mint {int(e['mint'])} (set each "
+                "event's 'pool': one pool id per (mint, venue) when pools are unknown)"
             )
         rows = self._input_rows(events)
         i = 0
@@ -302,8 +323,10 @@ def check_inputs(strategy: ModuleType, inputs: Any) -> int:
 def _context_from_events(events: np.ndarray) -> ReplayContext:
     n_mints = int(events["mint"].max()) + 1 if len(events) else 1
     n_wallets = int(events["trader"].max()) + 1 if len(events) else 1
+    n_pools = max(int(events["pool"].max()) + 1 if len(events) else 1, 1)
     t0 = int(events["ts"][0]) if len(events) else 0
-    return ReplayContext(n_mints, n_wallets, np.full(n_mints, -1, np.int32), t0, source=events)
+    creator = np.full(n_mints, -1, np.int32)
+    return ReplayContext(n_mints, n_wallets, creator, t0, source=events, n_pools=n_pools)
 
 
 def _dictionary_size(lake: Any, kind: str) -> int:
@@ -318,8 +341,10 @@ def _dictionary_size(lake: Any, kind: str) -> int:
 def _context_from_lake(lake: Any, start: int | None) -> ReplayContext:
     import pyarrow.compute as pc
 
+    lake.require_schema("swaps")
     n_mints = max(_dictionary_size(lake, "mints"), 1)
     n_wallets = max(_dictionary_size(lake, "wallets"), 1)
+    n_pools = max(_dictionary_size(lake, "pools"), 1)
     creator = np.full(n_mints, -1, np.int32)
     if "launches" in lake.tables():
         launches = lake.read("launches", columns=["mint_id", "creator"])
@@ -328,7 +353,7 @@ def _context_from_lake(lake: Any, start: int | None) -> ReplayContext:
             ids = pc.fill_null(ids, -1).to_numpy()
             creator[launches.column("mint_id").to_numpy()] = ids
     t0 = start if start is not None else int(lake.manifest("swaps")["time_range"][0])
-    return ReplayContext(n_mints, n_wallets, creator, t0, source=lake)
+    return ReplayContext(n_mints, n_wallets, creator, t0, source=lake, n_pools=n_pools)
 
 
 def events_before(lake: Any, start: int | None) -> int:
@@ -353,6 +378,26 @@ def events_before(lake: Any, start: int | None) -> int:
         ts = pq.read_table(path, columns=["ts"]).column("ts")
         n += int(pc.sum(pc.less(ts, start)).as_py() or 0)
     return n
+
+
+def lake_launch_ts(lake: Any, n_mints: int) -> np.ndarray:
+    """Launch time per mint id (-1 unknown), from ``launches``: the liquidity event at that time
+    is the mint's create event (``events_nb.mark_creates_nb``)."""
+    out = np.full(max(n_mints, 1), -1, dtype=np.int64)
+    if "launches" in lake.tables():
+        launches = lake.read("launches", columns=["mint_id", "created_ts"])
+        ids = launches.column("mint_id").to_numpy()
+        keep = ids < len(out)
+        out[ids[keep]] = launches.column("created_ts").to_numpy()[keep]
+    return out
+
+
+def with_creates(chunks: Iterable[np.ndarray], launch_ts: np.ndarray) -> Iterator[np.ndarray]:
+    """The chunks with each mint's launch row turned into a ``KIND_CREATE`` event (in place)."""
+    for chunk in chunks:
+        if chunk.flags.writeable:
+            mark_creates_nb(chunk, launch_ts)
+        yield chunk
 
 
 def lake_honeypots(lake: Any, config: EngineConfig, n_mints: int) -> np.ndarray:
@@ -428,6 +473,7 @@ def run_replay(
             from memelab.datasets.stream import stream_events
 
             it = stream_events(lake, start, end)
+        it = with_creates(it, lake_launch_ts(lake, ctx.n_mints))
         if progress is not None:
             it = progress(it)
         for chunk in it:

@@ -21,7 +21,8 @@ chunk, so one call per date partition streams a lake of any length.
 from __future__ import annotations
 
 import numpy as np
-from memelab.engine.config import MAX_SLOTS, V_CURVE, V_DEPTH_MULT, V_FEE, V_MAX_SLIP, V_MIN_LIQ
+from memelab.datasets.schemas import KIND_LIQUIDITY, KIND_TICK
+from memelab.engine.config import MAX_SLOTS, V_CURVE, V_DEPTH_MULT, V_MAX_SLIP, V_MIN_LIQ
 from memelab.engine.exits_nb import NO_EXIT, exit_decision_nb
 from memelab.engine.fills_nb import (
     buy_price_nb,
@@ -31,6 +32,7 @@ from memelab.engine.fills_nb import (
     sell_sol_out_nb,
     shift_by_own_sol_nb,
     spot_price_nb,
+    venue_fee_nb,
 )
 from memelab.engine.records import (
     EXIT_END,
@@ -84,13 +86,14 @@ from memelab.engine.risk_nb import (
 )
 from numba import njit
 
-# Market state columns (one row per mint).
+# Market state columns (one row per pool).
 M_VSOL = 0
 M_VTOK = 1
 M_PRICE = 2
 M_VENUE = 3
 M_RUGGED = 4
-MARKET_FIELDS = 5
+M_MINT = 5  # the mint the pool trades (-1 before its first event): fixed for a pool's life
+MARKET_FIELDS = 6
 
 NEVER = np.iinfo(np.int64).max
 # Records one event can produce at most (entry + one exit per slot); buffers keep this headroom.
@@ -98,29 +101,32 @@ HEADROOM = 2 * MAX_SLOTS + 4
 
 
 @njit(cache=True)
-def _pool(m: int, market, venues, cfg, own_sol: float) -> tuple[float, float, float, int]:
-    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` now, ``own_sol`` of ours in it."""
-    venue = int(market[m, M_VENUE])
+def _pool(pool: int, market, venues, cfg, own_sol: float) -> tuple[float, float, float, int]:
+    """(vsol, vtok, venue fee, venue) to price a fill in ``pool`` now, ``own_sol`` of ours in it.
+
+    The fee is a function of the pool's state (``fills_nb.venue_fee_nb``: flat or by market cap).
+    """
+    venue = int(market[pool, M_VENUE])
     s, t = pool_reserves_nb(
-        market[m, M_VSOL],
-        market[m, M_VTOK],
-        market[m, M_PRICE],
+        market[pool, M_VSOL],
+        market[pool, M_VTOK],
+        market[pool, M_PRICE],
         venues[venue, V_CURVE],
         venues[venue, V_DEPTH_MULT],
         cfg["fallback_depth"],
     )
     s, t = shift_by_own_sol_nb(s, t, own_sol)
-    return s, t, venues[venue, V_FEE], venue
+    return s, t, venue_fee_nb(venues, venue, s, t), venue
 
 
 @njit(cache=True)
-def liquidation_price_nb(m: int, held: float, own_sol: float, market, venues, cfg) -> float:
+def liquidation_price_nb(pool: int, held: float, own_sol: float, market, venues, cfg) -> float:
     """SOL per token we would get selling all ``held`` tokens now (fee and impact included).
 
     Positions are marked at this price, so exits fire on what a sale would really return and the
     equity curve never counts our own price impact as profit.
     """
-    s, t, fee, _ = _pool(m, market, venues, cfg, own_sol)
+    s, t, fee, _ = _pool(pool, market, venues, cfg, own_sol)
     if s <= 0.0:
         return 0.0
     if held <= 0.0:
@@ -129,12 +135,15 @@ def liquidation_price_nb(m: int, held: float, own_sol: float, market, venues, cf
 
 
 @njit(cache=True)
-def log_order_nb(orders, iacct, signal_id, ts, mint, side, reason, verdict, signal, sol, tokens):
+def log_order_nb(
+    orders, iacct, signal_id, ts, mint, pool, side, reason, verdict, signal, sol, tokens
+):
     k = iacct[I_N_ORDERS]
     o = orders[k]
     o["signal_id"] = signal_id
     o["ts"] = ts
     o["mint"] = mint
+    o["pool"] = pool
     o["side"] = side
     o["reason"] = reason
     o["verdict"] = verdict
@@ -154,6 +163,7 @@ def _write_fill(fills, iacct, pos, ts, gidx, side, status, sol, tokens, price, v
     f["ts"] = ts
     f["event"] = gidx
     f["mint"] = pos["mint"]
+    f["pool"] = pos["pool"]
     f["side"] = side
     f["status"] = status
     f["reason"] = pos["order_reason"]
@@ -182,7 +192,7 @@ def unit_hash_nb(a: int, b: int, seed: float) -> float:
 @njit(cache=True)
 def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
     """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
-    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg, pos["pool_sol"])
+    s, t, fee, _ = _pool(pos["pool"], market, venues, cfg, pos["pool_sol"])
     pos["pending"] = side
     pos["order_sol"] = sol
     pos["order_tokens"] = tokens
@@ -240,6 +250,7 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
     tr["position"] = pos["position"]
     tr["signal_id"] = pos["signal_id"]
     tr["mint"] = pos["mint"]
+    tr["pool"] = pos["pool"]
     tr["exit_reason"] = reason
     tr["entry_ts"] = pos["entry_ts"]
     tr["exit_ts"] = ts
@@ -262,11 +273,11 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
 def simulate_buy_nb(pos, cfg, venues, market):
     """The fill model for a buy landing now: (status, sol, tokens, price, venue_fee, tx_fee,
     pool_sol) -- pool_sol is the SOL that entered the pool. Reads the market, writes nothing."""
-    s, t, fee, venue = _pool(pos["mint"], market, venues, cfg, 0.0)
+    s, t, fee, venue = _pool(pos["pool"], market, venues, cfg, 0.0)
     sol = pos["order_sol"]
     prio = cfg["priority_fee"]
     price = np.inf
-    if market[pos["mint"], M_RUGGED] != 0.0 or s <= 0.0:
+    if market[pos["pool"], M_RUGGED] != 0.0 or s <= 0.0:
         return FILL_FAILED_NO_LIQUIDITY, sol, 0.0, price, 0.0, prio, 0.0
     tokens = buy_tokens_out_nb(s, t, sol, fee)
     price = sol / tokens if tokens > 0.0 else np.inf
@@ -282,7 +293,7 @@ def simulate_sell_nb(pos, cfg, venues, market, honeypot):
     pool_sol) -- sol is net of the venue fee, pool_sol the gross SOL that left the pool. The
     ground truth (``honeypot``) decides whether the token lets us sell."""
     m = pos["mint"]
-    s, t, fee, venue = _pool(m, market, venues, cfg, pos["pool_sol"])
+    s, t, fee, venue = _pool(pos["pool"], market, venues, cfg, pos["pool_sol"])
     qty = min(pos["order_tokens"], pos["tokens"])
     prio = cfg["priority_fee"]
     if honeypot[m] != 0:
@@ -321,7 +332,7 @@ def book_buy_nb(
         return
     acct[A_CASH] -= sol + tx_fee
     _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, venue_fee, tx_fee)
-    mark = liquidation_price_nb(pos["mint"], tokens, pool_sol, market, venues, cfg)
+    mark = liquidation_price_nb(pos["pool"], tokens, pool_sol, market, venues, cfg)
     pos["state"] = SLOT_OPEN
     pos["pending"] = 0
     pos["tokens"] = tokens
@@ -344,7 +355,6 @@ def book_sell_nb(
 ):  # fmt: skip
     """Book a landed sell: a failure pays its fee and is retried (written off after
     ``max_sell_attempts``); a success books proceeds, re-marks or closes the position."""
-    m = pos["mint"]
     if status != FILL_OK:
         acct[A_CASH] -= tx_fee
         pos["cost"] += tx_fee
@@ -371,7 +381,9 @@ def book_sell_nb(
     if pos["tokens"] <= pos["tokens0"] * 1e-9:
         close_position_nb(pos, ts, pos["order_reason"], mint_slot, acct, iacct, trades, cfg)
     else:  # what is left is worth its own (smaller-impact) liquidation price
-        mark = liquidation_price_nb(m, pos["tokens"], pos["pool_sol"], market, venues, cfg)
+        mark = liquidation_price_nb(
+            pos["pool"], pos["tokens"], pos["pool_sol"], market, venues, cfg
+        )
         acct[A_MARK] += pos["tokens"] * (mark - pos["mark"])
         pos["mark"] = mark
 
@@ -443,6 +455,7 @@ def time_exits_nb(ts, cfg, venues, market, slots, iacct, orders):
                 p["signal_id"],
                 ts,
                 p["mint"],
+                p["pool"],
                 -1,
                 EXIT_MAX_HOLD,
                 0,
@@ -483,25 +496,51 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
 
 
 @njit(cache=True)
-def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
-    """(min mint, max mint, first index out of time order or -1), in one pass.
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
+    """(min mint, max mint, min pool, max pool, first index out of time order or -1), in one
+    pass; clock ticks carry no mint or pool and are skipped.
 
-    The kernel indexes per-mint arrays without bounds checks and assumes time order, so both are
-    verified before it runs.
+    The kernel indexes per-mint and per-pool arrays without bounds checks and assumes time
+    order, so both are verified before it runs.
     """
     low = np.iinfo(np.int32).max
     top = -1
+    low_pool = np.iinfo(np.int32).max
+    top_pool = -1
     bad = -1
     prev = last_ts
     for i in range(events.shape[0]):
         e = events[i]
-        m = e["mint"]
-        low = min(low, m)
-        top = max(top, m)
         if e["ts"] < prev and bad < 0:
             bad = i
         prev = e["ts"]
-    return low, top, bad
+        if e["kind"] == KIND_TICK:
+            continue
+        m = e["mint"]
+        low = min(low, m)
+        top = max(top, m)
+        p = e["pool"]
+        low_pool = min(low_pool, p)
+        top_pool = max(top_pool, p)
+    return low, top, low_pool, top_pool, bad
+
+
+@njit(cache=True)
+def bind_pools_nb(events, market) -> int:
+    """Record each pool's mint (``market[pool, M_MINT]``); the index of the first event whose
+    pool already belongs to another mint, or -1. A pool trades one mint for its whole life, so
+    an event array whose ``pool`` was left at 0 for every mint is caught here, not mispriced."""
+    for i in range(events.shape[0]):
+        e = events[i]
+        if e["kind"] == KIND_TICK:
+            continue
+        p = e["pool"]
+        m = market[p, M_MINT]
+        if m < 0.0:
+            market[p, M_MINT] = e["mint"]
+        elif m != e["mint"]:
+            return i
+    return -1
 
 
 @njit(cache=True)
@@ -523,37 +562,48 @@ def clock_phase_nb(ts, gidx, cfg, acct, iacct) -> bool:
 
 @njit(cache=True)
 def market_phase_nb(ev, market, rug_keep: float) -> tuple[float, bool]:
-    """Phase 3 (market): the event's reserves and spot price become its mint's market state.
-    Returns (spot price or NaN, whether this event pulled the liquidity: a rug)."""
-    m = ev["mint"]
-    prev_vsol = market[m, M_VSOL]
+    """Phase 3 (market): the event's reserves and spot price become its pool's market state.
+
+    Returns (spot price or NaN, whether this event pulled the liquidity). A rug is a liquidity
+    event that removes >= ``rug_drop`` of the pool's SOL; an event without reserves (a price
+    feed, a tick) never is one.
+    """
+    pool = ev["pool"]
+    prev_vsol = market[pool, M_VSOL]
     vs = ev["vsol"]
     px = spot_price_nb(vs, ev["vtok"], ev["price"])
-    market[m, M_VSOL] = vs
-    market[m, M_VTOK] = ev["vtok"]
+    market[pool, M_VSOL] = vs
+    market[pool, M_VTOK] = ev["vtok"]
     if px == px:
-        market[m, M_PRICE] = px
-    market[m, M_VENUE] = ev["venue"]
+        market[pool, M_PRICE] = px
+    market[pool, M_VENUE] = ev["venue"]
     rug = False
-    if ev["side"] == 0 and prev_vsol == prev_vsol and not vs > rug_keep * prev_vsol:
-        market[m, M_RUGGED] = 1.0
-        rug = True
+    if ev["kind"] == KIND_LIQUIDITY and vs == vs and prev_vsol == prev_vsol:
+        rug = vs <= rug_keep * prev_vsol
+    if rug:
+        market[pool, M_RUGGED] = 1.0
     return px, rug
 
 
 @njit(cache=True)
-def exits_phase_nb(m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders):
+def exits_phase_nb(
+    m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+):  # fmt: skip
     """Phase 4 (exits) for the event's mint: mark its open position at the liquidation price
-    and send the exit the rules ask for. Returns (the mint's slot or -1, knobs changed)."""
+    and send the exit the rules ask for. Returns (the mint's slot or -1, knobs changed).
+
+    A position is marked by the pool it was bought on (where it would be sold): an event on
+    another pool of the same mint leaves it alone.
+    """
     j = mint_slot[m]
     if j < 0:
         return j, False
     p = slots[j]
-    if p["state"] != SLOT_OPEN or not px == px:
+    if p["state"] != SLOT_OPEN or not px == px or p["pool"] != pool:
         return j, False
     if rug:
         p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
-    mark = liquidation_price_nb(m, p["tokens"], p["pool_sol"], market, venues, cfg)
+    mark = liquidation_price_nb(pool, p["tokens"], p["pool_sol"], market, venues, cfg)
     acct[A_MARK] += p["tokens"] * (mark - p["mark"])
     p["mark"] = mark
     if p["pending"] == 0:
@@ -563,8 +613,9 @@ def exits_phase_nb(m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, 
             reason, qty = exit_decision_nb(p, mark, ts, cfg)
         if reason != NO_EXIT:
             log_order_nb(
-                orders, iacct, p["signal_id"], ts, m, -1, reason, 0, qty / p["tokens0"], 0.0, qty
-            )
+                orders, iacct, p["signal_id"], ts, m, pool, -1, reason, 0, qty / p["tokens0"],
+                0.0, qty,
+            )  # fmt: skip
             send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
             refresh_schedules_nb(slots, iacct, cfg)
     return j, True
@@ -572,23 +623,24 @@ def exits_phase_nb(m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, 
 
 @njit(cache=True)
 def entry_phase_nb(
-    sig, m, venue, vs, ts, gidx, j, cfg, venues, market, mint_slot, slots, acct, iacct,
+    sig, m, pool, venue, vs, ts, gidx, j, cfg, venues, market, mint_slot, slots, acct, iacct,
     rejects, orders,
 ) -> bool:  # fmt: skip
-    """Phase 6 (risk and orders): risk-check and size an entry request on mint ``m`` and send
-    the order, or send the close the strategy asked for. True when the knobs change."""
+    """Phase 6 (risk and orders): risk-check and size an entry request on mint ``m`` in
+    ``pool`` and send the order, or send the close the strategy asked for (``sig < 0``). True
+    when the knobs change."""
     if sig > 0.0:
         sol = 0.0
         if j >= 0:
             verdict = REJECT_IN_POSITION
-        elif market[m, M_RUGGED] != 0.0:
+        elif market[pool, M_RUGGED] != 0.0:
             verdict = REJECT_RUGGED
         elif vs == vs and vs < venues[venue, V_MIN_LIQ]:
             verdict = REJECT_MIN_LIQUIDITY
         else:
             verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
         rejects[verdict] += 1
-        log_order_nb(orders, iacct, gidx, ts, m, 1, 0, verdict, sig, sol, 0.0)
+        log_order_nb(orders, iacct, gidx, ts, m, pool, 1, 0, verdict, sig, sol, 0.0)
         if verdict != ACCEPTED:
             return False
         k = 0
@@ -600,6 +652,7 @@ def entry_phase_nb(
         iacct[I_NEXT_POSITION] += 1
         p["signal_id"] = gidx
         p["mint"] = m
+        p["pool"] = pool
         p["entry_ts"] = ts
         p["tp_hit"] = 0
         p["fast_trail"] = 0
@@ -616,8 +669,9 @@ def entry_phase_nb(
         p = slots[j]
         if p["state"] == SLOT_OPEN and p["pending"] == 0:
             log_order_nb(
-                orders, iacct, p["signal_id"], ts, m, -1, EXIT_SIGNAL, 0, 1.0, 0.0, p["tokens"]
-            )
+                orders, iacct, p["signal_id"], ts, m, p["pool"], -1, EXIT_SIGNAL, 0, 1.0, 0.0,
+                p["tokens"],
+            )  # fmt: skip
             send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
             refresh_schedules_nb(slots, iacct, cfg)
     return False
@@ -675,11 +729,18 @@ def replay_nb(
                 trades,
             )  # fmt: skip
             knobs_dirty = True
+        if ev["kind"] == KIND_TICK:  # the clock only: no market, no strategy call
+            if ts >= iacct[I_NEXT_DEADLINE]:
+                time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
+            if ts >= iacct[I_NEXT_SAMPLE_TS]:
+                sample_equity_nb(ts, acct, iacct, equity, cfg)
+            continue
+        pool = ev["pool"]
         # 3. market
         px, rug = market_phase_nb(ev, market, rug_keep)
         # 4. marks and exits
         j, marked = exits_phase_nb(
-            m, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+            m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
         )
         if marked:
             knobs_dirty = True
@@ -695,7 +756,7 @@ def replay_nb(
         # 6. risk and orders
         if sig != 0.0:
             if entry_phase_nb(
-                sig, m, int(ev["venue"]), ev["vsol"], ts, gidx, j, cfg, venues, market,
+                sig, m, pool, int(ev["venue"]), ev["vsol"], ts, gidx, j, cfg, venues, market,
                 mint_slot, slots, acct, iacct, rejects, orders,
             ):  # fmt: skip
                 knobs_dirty = True
@@ -719,7 +780,7 @@ def finalize_nb(cfg, venues, market, mint_slot, slots, acct, iacct, fills, trade
         if p["state"] == SLOT_PENDING_BUY:
             _free_slot(p, mint_slot, iacct)
         elif p["state"] == SLOT_OPEN:
-            s, t, fee, _ = _pool(p["mint"], market, venues, cfg, p["pool_sol"])
+            s, t, fee, _ = _pool(p["pool"], market, venues, cfg, p["pool_sol"])
             qty = p["tokens"]
             sol = sell_sol_out_nb(s, t, qty, fee)
             p["order_reason"] = EXIT_END

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from memelab.engine import records
 from memelab.engine.config import MAX_SLOTS
-from memelab.engine.replay_nb import HEADROOM, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
+from memelab.engine.replay_nb import HEADROOM, M_MINT, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
 from memelab.engine.risk import N_ACCT, N_IACCT, N_KNOBS, N_REJECT
 
 # Record buffers, in kernel argument order.
@@ -24,7 +24,7 @@ RECORD_BUFFERS = ("orders", "fills", "trades", "equity")
 class ReplayState:
     """Engine state arrays (a leading combination axis in a sweep batch).
 
-    ``market``: per mint (``replay_nb.M_*`` columns); ``mint_slot``: the slot of a mint's
+    ``market``: per pool (``replay_nb.M_*`` columns); ``mint_slot``: the slot of a mint's
     position or -1; ``slots``: positions open or in flight (``records.POS_DTYPE``); ``acct`` /
     ``iacct``: account and schedule (``risk.A_*`` / ``risk.I_*``); ``rejects``: entry verdict
     counts; ``knobs``: what the strategy reads (``risk.KNOB_*``, then external inputs); the
@@ -45,14 +45,22 @@ class ReplayState:
 
     @classmethod
     def new(
-        cls, n_mints: int, capacity: int = 4096, batch: int | None = None, n_inputs: int = 0
+        cls,
+        n_mints: int,
+        capacity: int = 4096,
+        batch: int | None = None,
+        n_inputs: int = 0,
+        n_pools: int | None = None,
     ) -> ReplayState:
-        """Fresh state for ``n_mints`` mints; ``batch`` adds a leading axis of combinations."""
+        """Fresh state for ``n_mints`` mints and ``n_pools`` pools (default: one per mint);
+        ``batch`` adds a leading axis of combinations."""
         lead = () if batch is None else (int(batch),)
         n = int(n_mints)
+        n_pools = n if n_pools is None else int(n_pools)
         cap = max(int(capacity), 2 * HEADROOM)
-        market = np.zeros((*lead, n, MARKET_FIELDS))
+        market = np.zeros((*lead, n_pools, MARKET_FIELDS))
         market[..., [M_VSOL, M_VTOK, M_PRICE]] = np.nan
+        market[..., M_MINT] = -1.0
         return cls(
             market=market,
             mint_slot=np.full((*lead, n), -1, dtype=np.int64),
@@ -71,14 +79,18 @@ class ReplayState:
         """The arrays in the replay kernel's argument order (after the strategy's)."""
         return tuple(getattr(self, f.name) for f in fields(self))
 
-    def grow_mints(self, n_mints: int) -> None:
-        """Extend the per-mint arrays to ``n_mints`` rows (ids first seen mid-run)."""
-        old = self.market.shape[-2]
-        if n_mints <= old:
-            return
-        extra = ReplayState.new(n_mints - old, capacity=0, batch=None)
+    def grow(self, n_mints: int, n_pools: int) -> None:
+        """Extend the per-mint and per-pool arrays (ids first seen mid-run); new rows start
+        as a fresh state's do, existing rows keep their values."""
         lead = self.market.shape[:-2]
-        market = np.broadcast_to(extra.market, (*lead, *extra.market.shape))
-        self.market = np.concatenate([self.market, market], axis=-2)
-        slot = np.broadcast_to(extra.mint_slot, (*lead, *extra.mint_slot.shape))
-        self.mint_slot = np.concatenate([self.mint_slot, slot], axis=-1)
+        fresh = ReplayState.new(max(n_mints, 1), capacity=0, n_pools=max(n_pools, 1))
+        old_pools = self.market.shape[-2]
+        if n_pools > old_pools:
+            extra = np.broadcast_to(
+                fresh.market[old_pools:], (*lead, n_pools - old_pools, MARKET_FIELDS)
+            )
+            self.market = np.concatenate([self.market, extra], axis=-2)
+        old_mints = self.mint_slot.shape[-1]
+        if n_mints > old_mints:
+            extra = np.broadcast_to(fresh.mint_slot[old_mints:], (*lead, n_mints - old_mints))
+            self.mint_slot = np.concatenate([self.mint_slot, extra], axis=-1)

@@ -8,7 +8,14 @@ import pyarrow.parquet as pq
 import pytest
 from memelab.datasets import Lake
 from memelab.datasets.lake import parquet_write_options
-from memelab.datasets.schemas import EVENT_DTYPE, SWAPS_SCHEMA, VENUE_ID
+from memelab.datasets.schemas import (
+    EVENT_DTYPE,
+    EVENT_SOURCE_COLUMNS,
+    KIND_LIQUIDITY,
+    KIND_TRADE,
+    SWAPS_SCHEMA,
+    VENUE_ID,
+)
 
 T0 = 1_767_225_600 * 10**9
 N = 3_000
@@ -140,14 +147,17 @@ def test_interleave_kernel_writes_each_column_into_its_field():
     from memelab.datasets.events_nb import interleave_events_nb
 
     n = 4
-    cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(EVENT_DTYPE.names)]
+    names = [f for f, _ in EVENT_SOURCE_COLUMNS]
+    cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(names)]
     cols[-1] = np.array([np.nan, 1.5, -2.0, 0.0])
     for col in cols:  # as the reader passes them (the signature compiled for it)
         col.flags.writeable = False
     out = np.zeros(n + 2, dtype=EVENT_DTYPE)
     interleave_events_nb(out, *cols)
-    for name, col in zip(EVENT_DTYPE.names, cols, strict=True):
+    for name, col in zip(names, cols, strict=True):
         assert np.array_equal(out[name][:n], col, equal_nan=True)
+    side = out["side"][:n]
+    assert out["kind"][:n].tolist() == [KIND_TRADE if s else KIND_LIQUIDITY for s in side]
     assert out["ts"][n:].tolist() == [0, 0]  # rows past the columns untouched
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
+from memelab.engine import replay as rp
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
 from memelab.engine.replay_nb import HEADROOM, MARKET_FIELDS
@@ -210,8 +211,6 @@ class _Source:
     """Events for the sweep: an in-memory array or a lake streamed by date partition."""
 
     def __init__(self, source: Any, config: EngineConfig, start: int | None, end: int | None):
-        from memelab.engine import replay as rp
-
         self.start, self.end = start, end
         if isinstance(source, np.ndarray):
             ev = source
@@ -232,17 +231,18 @@ class _Source:
             self.ctx = rp._context_from_lake(self.lake, start)
             self.honeypot = rp.lake_honeypots(self.lake, config, self.ctx.n_mints).astype(np.uint8)
             self.first_index = rp.events_before(self.lake, start)
+            self.launch_ts = rp.lake_launch_ts(self.lake, self.ctx.n_mints)
             self._chunks = None
 
     def cache(self, max_events: int) -> None:
         """Keep the chunks in memory when the window has at most ``max_events`` events."""
         if self._chunks is None and self.lake.event_count() <= max_events:
-            self._chunks = list(self.lake.iter_events(self.start, self.end))
+            self._chunks = list(self.chunks())
 
     def chunks(self) -> Iterator[np.ndarray]:
         if self._chunks is not None:
             return iter(self._chunks)
-        return self.lake.iter_events(self.start, self.end)
+        return rp.with_creates(self.lake.iter_events(self.start, self.end), self.launch_ts)
 
     def time_range(self) -> tuple[int, int]:
         """Array: first and last event. Lake: the manifest's range clipped to the window (so
@@ -416,7 +416,7 @@ def _run_batch(
 ) -> int:  # fmt: skip
     b = len(params)
     n = int(src.ctx.n_mints)
-    st = ReplayState.new(n, BUFFER_CAPACITY, batch=b)
+    st = ReplayState.new(n, BUFFER_CAPACITY, batch=b, n_pools=src.ctx.pools)
     acc_f = np.zeros((b, snb.N_ACC_F))
     acc_f[:, snb.F_PEAK_EQ] = config.initial_equity
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
@@ -430,6 +430,9 @@ def _run_batch(
         top_mint = int(chunk["mint"].max()) if len(chunk) else -1
         if top_mint >= n:
             raise SweepError(f"event mint id {top_mint} outside the lake's {n} mints")
+        top_pool = int(chunk["pool"].max()) if len(chunk) else -1
+        if top_pool >= src.ctx.pools:
+            raise SweepError(f"event pool id {top_pool} outside the lake's {src.ctx.pools} pools")
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
             tile = chunk[lo : lo + tile_events]
