@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from memelab.datasets.events_nb import mark_creates_nb
-from memelab.datasets.schemas import EVENT_DTYPE
+from memelab.datasets.schemas import EVENT_DTYPE, KIND_TICK
 from memelab.engine.config import EngineConfig
 from memelab.engine.replay_nb import (
     HEADROOM,
@@ -249,6 +249,19 @@ class Replay:
             self._grow()
             st = self.state
         self.offset += len(events)
+
+    def advance(self, ts: int) -> None:
+        """Move the clock to ``ts`` with no market event (a live timer, or a backtest asking for
+        time to pass): in-flight orders whose landing time has come land, max-hold exits fire,
+        the day rolls and the equity curve samples. The strategy is not called; the tick takes
+        one global event index, like any event fed.
+        """
+        tick = np.zeros(1, dtype=EVENT_DTYPE)
+        tick["ts"] = ts
+        tick["kind"] = KIND_TICK
+        tick["mint"] = -1
+        tick["pool"] = -1
+        self.feed(tick)
 
     def _land_external(self, ts: int, gidx: int) -> None:
         """Every order due at ``ts``, oldest first: ask the executor, book what it reports."""

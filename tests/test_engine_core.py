@@ -135,3 +135,30 @@ def test_lookahead_guard_passes_a_causal_input_stage_and_catches_a_leaky_one():
     assert good.passed and good.orders_checked > 10
     bad = check_lookahead(events, INPUT_READER, inputs=LeakyStage())
     assert not bad.passed and "orders" in bad.first_difference
+
+
+# ---------------------------------------------------------------- the clock
+def test_max_hold_fires_on_a_quiet_mint_from_clock_ticks_alone():
+    from engine_scenarios import SCRIPTED, T0, Tape
+
+    config = EngineConfig(latency_s=0.4, tp_levels=(5.0, 6.0, 7.0), max_hold_s=900.0)
+    events = Tape().create(0, 0).signal(0, 0).tick(1, 0).events()  # then silence
+    s = 1_000_000_000
+
+    def run(ticks):
+        replay = Replay(SCRIPTED, None, config, _context_from_events(events))
+        replay.feed(events)
+        for t in ticks:
+            replay.advance(T0 + int(t * s))
+        return replay.finish()
+
+    quiet = run([])
+    assert quiet.trades[0]["exit_reason"] == 10  # nothing happened after t=1 s: end of data
+    out = run([600.0, 900.5, 901.0, 901.2, 901.4, 950.0])
+    sells = out.orders[out.orders["side"] < 0]
+    assert out.trades[0]["entry_ts"] == T0 + 1 * s
+    assert sells["ts"].tolist() == [T0 + 901 * s] and sells[0]["reason"] == 7  # max hold
+    assert out.trades[0]["exit_ts"] == T0 + int(901.4 * s)  # landed at the tick after latency
+    assert out.trades[0]["exit_reason"] == 7
+    assert out.fills["event"].tolist() == [2, 3 + 4]  # the buy at event 2, the sell at tick 4
+    assert out.equity["ts"][-1] == T0 + 950 * s  # ticks sample the equity curve too
