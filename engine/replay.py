@@ -167,6 +167,7 @@ class Replay:
         self.inputs = inputs
         n_inputs = check_inputs(strategy, inputs)
         n = int(ctx.n_mints)
+        self._honeypot_src = honeypot
         self.honeypot = honeypot_flags(honeypot, n)
         self.sstate = tuple(strategy.init_state(ctx, self.params))
         self.state = ReplayState.new(n, capacity, n_inputs=n_inputs, n_pools=ctx.pools)
@@ -200,8 +201,48 @@ class Replay:
             raise ValueError(f"input stage returned shape {rows.shape}, expected {want}")
         return rows
 
-    def feed(self, events: np.ndarray) -> None:
-        """Replay one chunk (``EVENT_DTYPE``, sorted by ts, after every earlier chunk)."""
+    def grow(
+        self, ctx: ReplayContext | None, n_mints: int = 0, n_pools: int = 0, n_wallets: int = 0
+    ) -> None:
+        """Extend engine and strategy state to ``ctx`` (dictionaries that grew), and at least to
+        the given sizes (ids seen in events beyond it: geometric growth, creator unknown).
+
+        Existing rows keep their values and new rows start as a fresh replay's would, so a
+        replay grown chunk by chunk equals one sized for the whole history, bit for bit (tested).
+        The strategy's ``grow_state(state, ctx, params)`` extends its state when it has one;
+        otherwise :func:`grow_strategy_state` does.
+        """
+        cur = self.ctx
+        base = ctx or cur
+        if ctx is not None and (ctx.n_mints < cur.n_mints or ctx.pools < cur.pools):
+            raise ValueError("a replay's context can only grow (mints, pools, wallets)")
+
+        def size(have: int, need: int) -> int:
+            return have if need <= have else max(need, have + have // 2)
+
+        n_m = size(base.n_mints, max(n_mints, cur.n_mints))
+        n_p = size(base.pools, max(n_pools, cur.pools))
+        n_w = size(base.n_wallets, max(n_wallets, cur.n_wallets))
+        creator = np.full(n_m, -1, np.int32)
+        if base.creator is not None and len(base.creator):
+            k = min(len(base.creator), n_m)
+            creator[:k] = base.creator[:k]
+        new = ReplayContext(n_m, n_w, creator, cur.t0, source=base.source, n_pools=n_p)
+        self.state.grow(n_m, n_p)
+        self.honeypot = honeypot_flags(self._honeypot_src, n_m)
+        hook = getattr(self.strategy, "grow_state", None)
+        if hook is not None:
+            self.sstate = tuple(hook(self.sstate, new, self.params))
+        else:
+            self.sstate = grow_strategy_state(self.strategy, self.sstate, new, self.params)
+        self.ctx = new
+
+    def feed(self, events: np.ndarray, ctx: ReplayContext | None = None) -> None:
+        """Replay one chunk (``EVENT_DTYPE``, sorted by ts, after every earlier chunk).
+
+        ``ctx``: the dictionaries as they stand now, when they grew (a live feed, a lake being
+        appended to); ids beyond the replay's current sizes grow it in any case.
+        """
         if self.finished:
             raise RuntimeError("replay already finished")
         if events.dtype != EVENT_DTYPE:
@@ -216,16 +257,15 @@ class Replay:
                 f"events out of time order at chunk index {bad} (ts {int(events['ts'][bad])}); "
                 "replay needs events sorted by ts, chunk after chunk"
             )
-        if top >= len(st.mint_slot) or low < 0:
-            raise ValueError(
-                f"event mint id {top if low >= 0 else low} outside the replay's "
-                f"{len(st.mint_slot)} mints (ReplayContext.n_mints too small)"
-            )
-        if top_pool >= len(st.market) or low_pool < 0:
-            raise ValueError(
-                f"event pool id {top_pool if low_pool >= 0 else low_pool} outside the replay's "
-                f"{len(st.market)} pools (ReplayContext.n_pools too small)"
-            )
+        if low < 0 or low_pool < 0:
+            what = "mint" if low < 0 else "pool"
+            raise ValueError(f"event {what} id {min(low, low_pool)} is negative (only ticks)")
+        top_wallet = int(events["trader"].max())
+        if ctx is not None or top >= len(st.mint_slot) or top_pool >= len(st.market):
+            self.grow(ctx, top + 1, top_pool + 1, top_wallet + 1)
+        elif top_wallet >= self.ctx.n_wallets:
+            self.grow(None, 0, 0, top_wallet + 1)
+        st = self.state
         clash = bind_pools_nb(events, st.market)
         if clash >= 0:
             e = events[clash]
@@ -304,16 +344,38 @@ class Replay:
         )
 
 
+def grow_strategy_state(
+    strategy: ModuleType, state: tuple[np.ndarray, ...], ctx: ReplayContext, params: np.void
+) -> tuple[np.ndarray, ...]:
+    """The default growth of a strategy's state: ``init_state`` for the larger ``ctx``, with each
+    old array copied into the leading corner of its new one. Right for any strategy whose
+    per-id arrays have the id as an axis sized from ``ctx`` and whose rows do not depend on the
+    sizes (both built-in strategies)."""
+    fresh = tuple(strategy.init_state(ctx, params))
+    if len(fresh) != len(state):
+        raise ValueError(f"strategy {strategy.NAME!r}: init_state changed its number of arrays")
+    out = []
+    for old, new in zip(state, fresh, strict=True):
+        if old.shape == new.shape:
+            out.append(old)
+            continue
+        if old.ndim != new.ndim or any(a > b for a, b in zip(old.shape, new.shape, strict=True)):
+            raise ValueError(
+                f"strategy {strategy.NAME!r}: a state array went from {old.shape} to "
+                f"{new.shape}; give the strategy a grow_state(state, ctx, params)"
+            )
+        new[tuple(slice(0, k) for k in old.shape)] = old
+        out.append(new)
+    return tuple(out)
+
+
 def honeypot_flags(honeypot: np.ndarray | None, n: int) -> np.ndarray:
     """uint8 flag per mint from a bool mask or a list of mint ids (ids beyond ``n`` are moot)."""
     flags = np.zeros(n, dtype=np.uint8)
     if honeypot is not None:
         hp = np.asarray(honeypot)
-        if hp.dtype == bool and len(hp) == n:
-            flags[:] = hp
-        else:
-            ids = hp.astype(np.int64)
-            flags[ids[(ids >= 0) & (ids < n)]] = 1
+        ids = np.flatnonzero(hp) if hp.dtype == bool else hp.astype(np.int64)
+        flags[ids[(ids >= 0) & (ids < n)]] = 1
     return flags
 
 

@@ -162,3 +162,28 @@ def test_max_hold_fires_on_a_quiet_mint_from_clock_ticks_alone():
     assert out.trades[0]["exit_reason"] == 7
     assert out.fills["event"].tolist() == [2, 3 + 4]  # the buy at event 2, the sell at tick 4
     assert out.equity["ts"][-1] == T0 + 950 * s  # ticks sample the equity curve too
+
+
+# ---------------------------------------------------------------- growing ids
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_a_replay_whose_dictionaries_grow_chunk_by_chunk_equals_one_sized_for_the_whole(name):
+    events, creator, honeypot, n_wallets = frozen_inputs()
+    whole = _frozen_replay(name)
+    whole.feed(events)
+    want = whole.finish()
+
+    def ctx_upto(hi: int, wallets: int | None = None) -> ReplayContext:
+        n = int(events["mint"][:hi].max()) + 1
+        w = wallets or int(events["trader"][:hi].max()) + 1
+        return ReplayContext(n, w, creator[:n].copy(), int(events["ts"][0]))
+
+    first = ctx_upto(700, wallets=100)  # the first chunk already brings 50 more wallets
+    assert first.n_mints < len(creator) and first.n_wallets < n_wallets
+    config = EngineConfig(**CONFIG)
+    grown = Replay(get_strategy(name), RUNS[name], config, first, honeypot=honeypot)
+    for lo in range(0, len(events), 700):
+        hi = min(lo + 700, len(events))
+        # copytrade learns creators from the dictionaries; momentum grows on unseen ids alone
+        grown.feed(events[lo:hi], ctx=ctx_upto(hi) if name == "copytrade" else None)
+    assert grown.ctx.n_mints > first.n_mints and len(grown.sstate[0]) > first.n_mints
+    _records_equal(want, grown.finish())
