@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
@@ -36,8 +37,13 @@ from memelab.engine.risk import (
     I_N_ORDERS,
     I_N_TRADES,
     I_STARTED,
+    N_KNOBS,
 )
+from memelab.engine.sinks import MemorySink, ParquetSink
 from memelab.engine.state import RECORD_BUFFERS, ReplayState
+
+_COUNTERS = (I_N_ORDERS, I_N_FILLS, I_N_TRADES, I_N_EQUITY)
+_STATE_FIELDS = tuple(ReplayState.__dataclass_fields__)
 
 
 @dataclass
@@ -141,7 +147,9 @@ class Replay:
     ``executor(replay, slot, ts) -> FillReport`` makes the loop pause whenever an order is due
     and books the reported fill through the same code (the live seam; ``simulated_executor`` is
     paper trading). ``inputs``: an input stage (see :func:`check_inputs`) whose columns the
-    strategy reads at ``knobs[KNOB_INPUTS + j]``.
+    strategy reads at ``knobs[KNOB_INPUTS + j]``. ``sink``: where records drain when a buffer
+    fills (``sinks.MemorySink`` by default; ``sinks.ParquetSink`` keeps memory bounded).
+    :meth:`snapshot` / :meth:`restore` save and resume the whole replay.
     """
 
     def __init__(
@@ -155,6 +163,7 @@ class Replay:
         first_index: int = 0,
         inputs: Any = None,
         executor: Callable[..., FillReport] | None = None,
+        sink: Any = None,
     ):
         self.strategy = strategy
         self.config = config or EngineConfig()
@@ -173,6 +182,8 @@ class Replay:
         self.state = ReplayState.new(n, capacity, n_inputs=n_inputs, n_pools=ctx.pools)
         self.offset = first_index  # global index of the next event (signal ids are global)
         self.finished = False
+        self.sink = MemorySink() if sink is None else sink
+        self.drained = dict.fromkeys(RECORD_BUFFERS, 0)
 
     # Backwards-compatible views of the state arrays.
     def __getattr__(self, name: str) -> Any:
@@ -181,16 +192,15 @@ class Replay:
             return getattr(state, name)
         raise AttributeError(name)
 
-    def _grow(self) -> None:
+    def _drain(self, force: bool = False) -> None:
+        """Hand buffered records to the sink when a buffer is nearly full (or ``force``)."""
         st = self.state
-        for name, counter in zip(
-            RECORD_BUFFERS, (I_N_ORDERS, I_N_FILLS, I_N_TRADES, I_N_EQUITY), strict=True
-        ):
-            buf = getattr(st, name)
-            if st.iacct[counter] + HEADROOM > len(buf):
-                bigger = np.zeros(len(buf) * 2, dtype=buf.dtype)
-                bigger[: len(buf)] = buf
-                setattr(st, name, bigger)
+        for name, counter in zip(RECORD_BUFFERS, _COUNTERS, strict=True):
+            n = int(st.iacct[counter])
+            if n and (force or n + HEADROOM > len(getattr(st, name))):
+                self.sink.write(name, getattr(st, name)[:n])
+                self.drained[name] += n
+                st.iacct[counter] = 0
 
     def _input_rows(self, events: np.ndarray) -> np.ndarray:
         if self.inputs is None:
@@ -286,7 +296,7 @@ class Replay:
             # Paused for a landing (phase 1 of event i has run), not for full buffers.
             if self.executor is not None and st.iacct[I_EVENTS] == self.offset + i + 1:
                 self._land_external(int(events[i]["ts"]), self.offset + i)
-            self._grow()
+            self._drain()
             st = self.state
         self.offset += len(events)
 
@@ -307,7 +317,7 @@ class Replay:
         """Every order due at ``ts``, oldest first: ask the executor, book what it reports."""
         st = self.state
         while True:
-            self._grow()
+            self._drain()
             st = self.state
             j = next_due_slot_nb(st.slots, ts)
             if j < 0:
@@ -322,26 +332,109 @@ class Replay:
         refresh_schedules_nb(st.slots, st.iacct, self.cfg)
 
     def finish(self) -> ReplayOutput:
-        """Liquidate open positions at the last reserves and return trimmed records."""
+        """Liquidate open positions at the last reserves; the records, from the sink."""
         st = self.state
         if not self.finished:
-            self._grow()
-            st = self.state
+            self._drain(force=True)
             finalize_nb(
                 self.cfg, self.venues, st.market, st.mint_slot, st.slots, st.acct,
                 st.iacct, st.fills, st.trades, st.equity,
             )  # fmt: skip
+            self._drain(force=True)
+            for name, counter in zip(RECORD_BUFFERS, _COUNTERS, strict=True):
+                st.iacct[counter] = self.drained[name]  # totals, as if nothing was drained
             self.finished = True
         return ReplayOutput(
-            orders=st.orders[: st.iacct[I_N_ORDERS]].copy(),
-            fills=st.fills[: st.iacct[I_N_FILLS]].copy(),
-            trades=st.trades[: st.iacct[I_N_TRADES]].copy(),
-            equity=st.equity[: st.iacct[I_N_EQUITY]].copy(),
+            orders=self.sink.collect("orders"),
+            fills=self.sink.collect("fills"),
+            trades=self.sink.collect("trades"),
+            equity=self.sink.collect("equity"),
             rejects=st.rejects.copy(),
             acct=st.acct.copy(),
             iacct=st.iacct.copy(),
             knobs=st.knobs.copy(),
         )
+
+    # ------------------------------------------------------------ saved state
+    def snapshot(self, path: str | os.PathLike[str]) -> None:
+        """Save the whole replay -- engine state, strategy state, params, config, context,
+        position in the stream, and (with a memory sink) the records so far -- to one ``.npz``.
+
+        :meth:`restore` in any process continues exactly where this one stands. An input
+        stage's own state is not included (it is the caller's object).
+        """
+        import json
+
+        st = self.state
+        arrays = {f"state.{k}": v for k, v in zip(_STATE_FIELDS, st.arrays(), strict=True)}
+        arrays.update({f"sstate.{i}": a for i, a in enumerate(self.sstate)})
+        arrays["params"] = np.array([self.params])
+        arrays["cfg"] = np.array([self.cfg])
+        arrays["venues"] = self.venues
+        arrays["honeypot"] = self.honeypot
+        arrays["creator"] = np.asarray(self.ctx.creator, dtype=np.int32)
+        if isinstance(self.sink, MemorySink):
+            for kind in RECORD_BUFFERS:
+                arrays[f"sink.{kind}"] = self.sink.collect(kind)
+        meta = {
+            "strategy": self.strategy.NAME,
+            "n_sstate": len(self.sstate),
+            "config": self.config.to_dict(),
+            "offset": int(self.offset),
+            "finished": bool(self.finished),
+            "drained": self.drained,
+            "ctx": [self.ctx.n_mints, self.ctx.n_wallets, self.ctx.t0, self.ctx.pools],
+            "sink": str(self.sink.directory) if isinstance(self.sink, ParquetSink) else None,
+        }
+        arrays["meta"] = np.array(json.dumps(meta))
+        tmp = Path(os.fspath(path) + ".tmp.npz")
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def restore(
+        cls,
+        path: str | os.PathLike[str],
+        strategy: ModuleType,
+        inputs: Any = None,
+        executor: Callable[..., FillReport] | None = None,
+    ) -> Replay:
+        """A replay continuing from :meth:`snapshot` (same strategy module, checked by name)."""
+        import json
+
+        with np.load(path, allow_pickle=False) as d:
+            meta = json.loads(str(d["meta"]))
+            if meta["strategy"] != strategy.NAME:
+                raise ValueError(
+                    f"snapshot {path} is of strategy {meta['strategy']!r}, not {strategy.NAME!r}"
+                )
+            n_m, n_w, t0, n_p = meta["ctx"]
+            self = cls.__new__(cls)
+            self.strategy = strategy
+            self.config = EngineConfig.from_dict(meta["config"])
+            self.ctx = ReplayContext(n_m, n_w, d["creator"].copy(), t0, n_pools=n_p)
+            self.params = d["params"][0].copy()
+            self.cfg = d["cfg"][0].copy()
+            self.venues = d["venues"].copy()
+            self.honeypot = d["honeypot"].copy()
+            self._honeypot_src = self.honeypot.astype(bool)
+            self.sstate = tuple(d[f"sstate.{i}"].copy() for i in range(meta["n_sstate"]))
+            self.state = ReplayState(*(d[f"state.{k}"].copy() for k in _STATE_FIELDS))
+            if meta["sink"] is not None:
+                self.sink = ParquetSink(meta["sink"])
+            else:
+                self.sink = MemorySink()
+                for kind in RECORD_BUFFERS:
+                    if len(d[f"sink.{kind}"]):
+                        self.sink.write(kind, d[f"sink.{kind}"])
+        self.drained = dict(meta["drained"])
+        self.offset = meta["offset"]
+        self.finished = meta["finished"]
+        self.executor = executor
+        self.inputs = inputs
+        if check_inputs(strategy, inputs) != self.state.knobs.shape[0] - N_KNOBS:
+            raise ValueError("the input stage's columns differ from the snapshot's")
+        return self
 
 
 def grow_strategy_state(
@@ -502,12 +595,14 @@ def run_replay(
     progress: Any = None,
     event_cache: bool = False,
     inputs: Any = None,
+    sink: Any = None,
 ) -> tuple[Replay, ReplayOutput]:
     """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records.
 
     ``event_cache`` replays a lake through ``datasets.event_cache`` (decoded partitions kept as
     memory-mapped ``.npy`` under ``<lake>/_cache``): much faster from the second run on.
-    ``inputs`` is an input stage (see :func:`check_inputs`), called once per chunk.
+    ``inputs`` is an input stage (see :func:`check_inputs`), called once per chunk; ``sink``
+    (``sinks.ParquetSink``) streams the records to disk as they are written.
     """
     from memelab.strategies import get_strategy
 
@@ -526,8 +621,9 @@ def run_replay(
             )
         first = int(np.searchsorted(source["ts"], start)) if start is not None else 0
         replay = Replay(
-            module, params, config, ctx, honeypot=honeypot, first_index=first, inputs=inputs
-        )
+            module, params, config, ctx, honeypot=honeypot, first_index=first, inputs=inputs,
+            sink=sink,
+        )  # fmt: skip
         replay.feed(np.ascontiguousarray(events))
     else:
         from memelab.datasets.lake import Lake
@@ -537,7 +633,9 @@ def run_replay(
         ctx = _context_from_lake(lake, start)
         hp = lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
         first = events_before(lake, start)
-        replay = Replay(module, params, config, ctx, honeypot=hp, first_index=first, inputs=inputs)
+        replay = Replay(
+            module, params, config, ctx, honeypot=hp, first_index=first, inputs=inputs, sink=sink
+        )
         if chunks is not None:
             it = chunks
         elif event_cache:

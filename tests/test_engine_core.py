@@ -187,3 +187,53 @@ def test_a_replay_whose_dictionaries_grow_chunk_by_chunk_equals_one_sized_for_th
         grown.feed(events[lo:hi], ctx=ctx_upto(hi) if name == "copytrade" else None)
     assert grown.ctx.n_mints > first.n_mints and len(grown.sstate[0]) > first.n_mints
     _records_equal(want, grown.finish())
+
+
+# ---------------------------------------------------------------- saved state, bounded memory
+_CONTINUE = """
+import sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from engine_frozen import frozen_inputs
+from memelab.engine.replay import Replay
+from memelab.strategies import get_strategy
+
+events = frozen_inputs()[0]
+replay = Replay.restore({snap!r}, get_strategy({name!r}))
+for lo in range({cut}, len(events), 900):
+    replay.feed(events[lo : lo + 900])
+out = replay.finish()
+np.savez({out!r}, **{{k: getattr(out, k) for k in
+    ("orders", "fills", "trades", "equity", "rejects", "acct", "iacct", "knobs")}})
+"""
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_snapshot_mid_run_restored_in_a_new_process_continues_as_if_never_interrupted(
+    name, tmp_path
+):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from memelab.engine.sinks import ParquetSink
+
+    events = frozen_inputs()[0]
+    whole = _frozen_replay(name)
+    whole.feed(events)
+    want = whole.finish()
+    cut = 4321  # mid-chunk
+    first = _frozen_replay(name, capacity=64, sink=ParquetSink(tmp_path / "records"))
+    first.feed(events[:cut])
+    first.snapshot(tmp_path / "snap.npz")
+    del first
+    script = _CONTINUE.format(
+        tests=str(Path(__file__).parent), snap=str(tmp_path / "snap.npz"), name=name, cut=cut,
+        out=str(tmp_path / "out.npz"),
+    )  # fmt: skip
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=600)
+    got = np.load(tmp_path / "out.npz")
+    for what in ("orders", "fills", "trades", "equity", "rejects", "acct", "iacct", "knobs"):
+        assert got[what].tobytes() == getattr(want, what).tobytes(), what
+    parts = list((tmp_path / "records" / "equity").glob("part-*.parquet"))
+    assert len(parts) >= 3  # drained as it went (buffers of 264), in both processes
