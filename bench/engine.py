@@ -151,9 +151,9 @@ def write_lake(root: Path, ev: np.ndarray, n_mints: int) -> None:
 
 
 def lake_schema():
-    from memelab.datasets.schemas import SWAPS_SCHEMA
+    from memelab.datasets.schemas import SWAPS_TABLE_SCHEMA
 
-    return SWAPS_SCHEMA
+    return SWAPS_TABLE_SCHEMA
 
 
 BENCH_CONFIG = dict(
@@ -195,6 +195,7 @@ def main() -> None:
 
     from memelab.engine import EngineConfig
     from memelab.engine.replay import run_replay
+    from memelab.strategies import momentum
 
     config = EngineConfig(**BENCH_CONFIG)
     workload = (
@@ -205,9 +206,9 @@ def main() -> None:
         from memelab.datasets.lake import Lake
 
         lake = Lake(args.lake)
-        run_replay(make_events(20_000, 50, args.seed), "momentum", config=config)  # JIT warm-up
+        run_replay(make_events(20_000, 50, args.seed), momentum, config=config)  # JIT warm-up
         t = time.perf_counter()
-        _, out = run_replay(lake, "momentum", config=config, event_cache=args.mode == "cached")
+        _, out = run_replay(lake, momentum, config=config, event_cache=args.mode == "cached")
         secs = time.perf_counter() - t
         parts = len(lake.partitions("swaps"))
         how = "Parquet" if args.mode == "parquet" else "the event cache (.npy per partition)"
@@ -219,14 +220,14 @@ def main() -> None:
     small = make_events(20_000, 50, args.seed)
     gen = time.perf_counter() - t
     t = time.perf_counter()
-    run_replay(small, "momentum", config=config)
+    run_replay(small, momentum, config=config)
     cold = time.perf_counter() - t
     print(json.dumps({"workload": "jit_cold_start: first replay in a fresh process (20k events, "
                       "numba cache on disk warm)", "seconds": round(cold, 3),
                       "generator_compile_s": round(gen, 3), "machine": machine}), flush=True)  # fmt: skip
     ev = make_events(args.events, args.mints, args.seed)
     t = time.perf_counter()
-    _, out = run_replay(ev, "momentum", config=config)
+    _, out = run_replay(ev, momentum, config=config)
     secs = time.perf_counter() - t
     print(_line(workload, len(ev), secs, True, out, machine), flush=True)
     if args.mode == "memory":

@@ -613,7 +613,7 @@ def migrate_lake(root: str | os.PathLike[str] | Lake) -> dict[str, int]:
             path = lake.root / rel
             table = pq.read_table(path)
             table = _set_column(table, "pool_id", lake.pool_ids(table))
-            table = lake._conform("swaps", table, schemas.SWAPS_SCHEMA, assign_ids=False)
+            table = lake._conform("swaps", table, schemas.SWAPS_TABLE_SCHEMA, assign_ids=False)
             tmp = path.with_suffix(".migrate.tmp")
             pq.write_table(
                 table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_write_options(table.schema)

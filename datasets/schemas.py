@@ -63,11 +63,17 @@ SWAPS_SCHEMA = pa.schema(
         pa.field("virtual_sol_reserves", pa.float64()),
         pa.field("virtual_token_reserves", pa.float64()),
         pa.field("fee", pa.float64()),
-        pa.field("pool", pa.string()),  # pool / curve account; null: the lake derives a key
-        pa.field("pool_id", pa.int32(), nullable=False),  # id in the ``pools`` dictionary
     ],
     metadata={"memelab.table": "swaps", "memelab.schema_version": str(SCHEMA_VERSION)},
 )
+# The swaps table as stored: what producers write (``SWAPS_SCHEMA``, unchanged for them) plus the
+# pool columns. ``pool`` may be given by a producer that knows the pool account; ``pool_id`` is
+# always assigned by the lake (from ``pool``, or the derived ``"<mint>:<venue>"`` key).
+SWAPS_POOL_FIELDS = (
+    pa.field("pool", pa.string()),  # pool / curve account; null: the lake derives a key
+    pa.field("pool_id", pa.int32(), nullable=False),  # id in the ``pools`` dictionary
+)
+SWAPS_TABLE_SCHEMA = pa.schema([*SWAPS_SCHEMA, *SWAPS_POOL_FIELDS], metadata=SWAPS_SCHEMA.metadata)
 
 LAUNCHES_SCHEMA = pa.schema(
     [
@@ -115,7 +121,7 @@ TOKENS_TRUTH_SCHEMA = pa.schema(
 )
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
-    "swaps": SWAPS_SCHEMA,
+    "swaps": SWAPS_TABLE_SCHEMA,
     "launches": LAUNCHES_SCHEMA,
     "wallets_truth": WALLETS_TRUTH_SCHEMA,
     "tokens_truth": TOKENS_TRUTH_SCHEMA,

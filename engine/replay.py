@@ -585,7 +585,7 @@ def lake_honeypots(lake: Any, config: EngineConfig, n_mints: int) -> np.ndarray:
 
 def run_replay(
     source: Any,
-    strategy: str | ModuleType = "momentum",
+    strategy: ModuleType,
     params: Mapping[str, Any] | None = None,
     config: EngineConfig | None = None,
     start: int | None = None,
@@ -597,58 +597,26 @@ def run_replay(
     inputs: Any = None,
     sink: Any = None,
 ) -> tuple[Replay, ReplayOutput]:
-    """Replay a lake (streamed by date partition) or an ``EVENT_DTYPE`` array; raw records.
+    """Replay a lake (streamed by date partition), an ``EVENT_DTYPE`` array or a
+    :class:`~memelab.engine.source.Source` through ``strategy`` (a strategy module); raw records.
 
     ``event_cache`` replays a lake through ``datasets.event_cache`` (decoded partitions kept as
     memory-mapped ``.npy`` under ``<lake>/_cache``): much faster from the second run on.
     ``inputs`` is an input stage (see :func:`check_inputs`), called once per chunk; ``sink``
     (``sinks.ParquetSink``) streams the records to disk as they are written.
     """
-    from memelab.strategies import get_strategy
+    from memelab.engine.source import Source, require_strategy
 
-    module = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    module = require_strategy(strategy)
     config = config or EngineConfig()
-    if isinstance(source, np.ndarray):
-        events = source
-        if start is not None or end is not None:
-            lo = np.searchsorted(events["ts"], start) if start is not None else 0
-            hi = np.searchsorted(events["ts"], end) if end is not None else len(events)
-            events = events[lo:hi]
-        ctx = _context_from_events(events)
-        if config.honeypot_mints:
-            raise ValueError(
-                "honeypot_mints are addresses: pass honeypot= mint ids for an event array"
-            )
-        first = int(np.searchsorted(source["ts"], start)) if start is not None else 0
-        replay = Replay(
-            module, params, config, ctx, honeypot=honeypot, first_index=first, inputs=inputs,
-            sink=sink,
-        )  # fmt: skip
-        replay.feed(np.ascontiguousarray(events))
-    else:
-        from memelab.datasets.lake import Lake
-
-        lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
-        lake.require()
-        ctx = _context_from_lake(lake, start)
-        hp = lake_honeypots(lake, config, ctx.n_mints) if honeypot is None else honeypot
-        first = events_before(lake, start)
-        replay = Replay(
-            module, params, config, ctx, honeypot=hp, first_index=first, inputs=inputs, sink=sink
-        )
-        if chunks is not None:
-            it = chunks
-        elif event_cache:
-            from memelab.datasets.event_cache import iter_cached_events
-
-            it = iter_cached_events(lake, start, end)
-        else:
-            from memelab.datasets.stream import stream_events
-
-            it = stream_events(lake, start, end)
-        it = with_creates(it, lake_launch_ts(lake, ctx.n_mints))
-        if progress is not None:
-            it = progress(it)
-        for chunk in it:
-            replay.feed(chunk)
+    src = Source.open(source, start, end, config, honeypot)
+    replay = Replay(
+        module, params, config, src.ctx, honeypot=src.honeypot, first_index=src.first_index,
+        inputs=inputs, sink=sink,
+    )  # fmt: skip
+    it = chunks if chunks is not None else src.chunks(event_cache=event_cache)
+    if progress is not None:
+        it = progress(it)
+    for chunk in it:
+        replay.feed(chunk)
     return replay, replay.finish()

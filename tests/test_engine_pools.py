@@ -15,6 +15,7 @@ from memelab.datasets.schemas import KIND_CREATE, KIND_LIQUIDITY, KIND_TRADE, SC
 from memelab.engine import EngineConfig
 from memelab.engine.config import VenueConfig, default_venues
 from memelab.engine.replay import run_replay
+from memelab.strategies import momentum
 from numba import njit
 
 NOFEE = {k: VenueConfig(fee_bps=0.0, curve=v.curve) for k, v in default_venues().items()}
@@ -115,7 +116,7 @@ def test_a_version_1_lake_is_refused_naming_its_version_then_migrated_in_place(t
     _downgrade_to_v1(lake)
     old = Lake(lake.root)
     with pytest.raises(LakeError, match="schema version 1; this memelab reads version 2") as exc:
-        run_replay(old, "momentum")
+        run_replay(old, momentum)
     assert f"migrate_lake('{lake.root}')" in str(exc.value)
     with pytest.raises(LakeError, match="schema version 1"):
         old.write("swaps", table, source="again")  # no v2 rows appended to v1 files

@@ -13,7 +13,7 @@ from memelab.datasets.schemas import (
     EVENT_SOURCE_COLUMNS,
     KIND_LIQUIDITY,
     KIND_TRADE,
-    SWAPS_SCHEMA,
+    SWAPS_TABLE_SCHEMA,
     VENUE_ID,
 )
 
@@ -83,7 +83,7 @@ def test_lake_writes_numeric_columns_with_fast_encodings_and_strings_with_zstd(t
 
 def test_lake_files_round_trip_every_value_and_duckdb_reads_them(lake):
     table = lake.read("swaps")
-    assert table.schema.remove_metadata() == SWAPS_SCHEMA.remove_metadata()
+    assert table.schema.remove_metadata() == SWAPS_TABLE_SCHEMA.remove_metadata()
     assert table.num_rows == N
     assert table.column("fee").null_count == N // 3
     assert np.isnan(table.column("virtual_sol_reserves").to_numpy()).sum() == len(range(0, N, 7))

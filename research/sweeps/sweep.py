@@ -24,7 +24,6 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
-from memelab.engine import replay as rp
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
 from memelab.engine.replay_nb import HEADROOM, MARKET_FIELDS
@@ -186,14 +185,14 @@ def selection_gates(
 
 
 # ------------------------------------------------------------------ driver
-def _strategy(strategy: str | ModuleType) -> ModuleType:
-    from memelab.strategies import get_strategy
+def _strategy(strategy: ModuleType) -> ModuleType:
+    from memelab.engine.source import require_strategy
 
-    return get_strategy(strategy) if isinstance(strategy, str) else strategy
+    return require_strategy(strategy)
 
 
 def space_for(
-    strategy: str | ModuleType,
+    strategy: ModuleType,
     grid: Mapping[str, list] | None = None,
     n_random: int | None = None,
     constraint: str | None = None,
@@ -208,55 +207,36 @@ def space_for(
 
 
 class _Source:
-    """Events for the sweep: an in-memory array or a lake streamed by date partition."""
+    """The sweep's view of an ``engine.source.Source``: chunks kept in memory when small."""
 
     def __init__(self, source: Any, config: EngineConfig, start: int | None, end: int | None):
-        self.start, self.end = start, end
-        if isinstance(source, np.ndarray):
-            ev = source
-            if start is not None or end is not None:
-                lo = np.searchsorted(ev["ts"], start) if start is not None else 0
-                hi = np.searchsorted(ev["ts"], end) if end is not None else len(ev)
-                ev = ev[lo:hi]
-            self.ctx = rp._context_from_events(ev)
-            self.first_index = int(np.searchsorted(source["ts"], start)) if start is not None else 0
-            self.honeypot = np.zeros(self.ctx.n_mints, dtype=np.uint8)
-            self._chunks: list[np.ndarray] | None = [np.ascontiguousarray(ev)] if len(ev) else []
-            self.lake = None
-        else:
-            from memelab.datasets.lake import Lake
+        from memelab.engine.source import Source
 
-            self.lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
-            self.lake.require()
-            self.ctx = rp._context_from_lake(self.lake, start)
-            self.honeypot = rp.lake_honeypots(self.lake, config, self.ctx.n_mints).astype(np.uint8)
-            self.first_index = rp.events_before(self.lake, start)
-            self.launch_ts = rp.lake_launch_ts(self.lake, self.ctx.n_mints)
-            self._chunks = None
+        self.src = Source.open(source, start, end, config)
+        self.start, self.end = start, end
+        self.lake = self.src.lake
+        self.ctx = self.src.ctx
+        self.first_index = self.src.first_index
+        self.honeypot = self.src.honeypot.astype(np.uint8)
+        self._chunks: list[np.ndarray] | None = None
+        if self.lake is None:
+            self._chunks = list(self.src.chunks())
 
     def cache(self, max_events: int) -> None:
         """Keep the chunks in memory when the window has at most ``max_events`` events."""
         if self._chunks is None and self.lake.event_count() <= max_events:
-            self._chunks = list(self.chunks())
+            self._chunks = list(self.src.chunks(stream=False))
 
     def chunks(self) -> Iterator[np.ndarray]:
         if self._chunks is not None:
             return iter(self._chunks)
-        return rp.with_creates(self.lake.iter_events(self.start, self.end), self.launch_ts)
+        return self.src.chunks(stream=False)
 
     def time_range(self) -> tuple[int, int]:
-        """Array: first and last event. Lake: the manifest's range clipped to the window (so
-        every process derives the same bucket edges without reading events)."""
-        if self.lake is None:
-            if not self._chunks:
-                raise SweepError("no events in the requested window")
-            return int(self._chunks[0]["ts"][0]), int(self._chunks[-1]["ts"][-1])
-        lo, hi = self.lake.manifest("swaps")["time_range"]
-        lo = max(lo, self.start) if self.start is not None else lo
-        hi = min(hi, self.end - 1) if self.end is not None else hi
-        if hi < lo:
-            raise SweepError(f"no events in the requested window of lake {self.lake.root}")
-        return int(lo), int(hi)
+        try:
+            return self.src.time_range()
+        except ValueError as exc:
+            raise SweepError(str(exc)) from None
 
 
 def default_bucket_edges(lo: int, hi: int, n_buckets: int) -> np.ndarray:
@@ -278,7 +258,7 @@ def _per_combo_bytes(n_mints: int, state_bytes: int) -> int:
 
 def run_sweep(
     source: Any,
-    strategy: str | ModuleType = "momentum",
+    strategy: ModuleType,
     space: np.ndarray | None = None,
     config: EngineConfig | None = None,
     start: int | None = None,
