@@ -183,6 +183,26 @@ def _line(workload: str, n: int, secs: float, in_memory: bool, out, machine: str
     )
 
 
+def bare_loop(ev: np.ndarray, n_mints: int, config, strategy) -> tuple[float, int]:
+    """Events/s (best of 3) and trades of the bare loop on ``ev`` with the strategy defaults."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bare_nb import bare_replay_nb, momentum_params
+    from memelab.engine.replay import make_params
+
+    p = momentum_params([make_params(strategy)])[0]
+    args = (n_mints, p, config.max_open_positions, int(config.latency_s * 1e9), 0.01,
+            config.position_fraction, int(config.max_hold_s * 1e9))  # fmt: skip
+    bare_replay_nb(ev[:20_000], *args)  # compile
+    best = np.inf
+    for _ in range(3):
+        t = time.perf_counter()
+        _, trades = bare_replay_nb(ev, *args)
+        best = min(best, time.perf_counter() - t)
+    return len(ev) / best, int(trades)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=10_000_000)
@@ -230,6 +250,13 @@ def main() -> None:
     _, out = run_replay(ev, momentum, config=config)
     secs = time.perf_counter() - t
     print(_line(workload, len(ev), secs, True, out, machine), flush=True)
+    bare_eps, bare_trades = bare_loop(ev, args.mints, config, momentum)
+    print(json.dumps({"workload": "bare hand-written numba loop (bench/bare_nb.py), same events "
+                      "and momentum params", "events": len(ev),
+                      "events_per_sec": round(bare_eps), "trades": bare_trades,
+                      "engine_events_per_sec": round(len(ev) / secs),
+                      "engine_over_bare": round(len(ev) / secs / bare_eps, 3),
+                      "machine": machine}), flush=True)  # fmt: skip
     if args.mode == "memory":
         return
     from memelab.datasets.lake import Lake
