@@ -507,17 +507,18 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
 
 
 @njit(cache=True)
-def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
-    """(min mint, max mint, min pool, max pool, first index out of time order or -1), in one
-    pass; clock ticks carry no mint or pool and are skipped.
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int, int]:
+    """(min mint, max mint, min pool, max pool, max trader, first index out of time order or -1)
+    in one pass; clock ticks carry no mint, pool or trader and are skipped.
 
     The kernel indexes per-mint and per-pool arrays without bounds checks and assumes time
-    order, so both are verified before it runs.
+    order, so both are verified before it runs (and the sizes come from the same pass).
     """
     low = np.iinfo(np.int32).max
     top = -1
     low_pool = np.iinfo(np.int32).max
     top_pool = -1
+    top_trader = -1
     bad = -1
     prev = last_ts
     for i in range(events.shape[0]):
@@ -533,7 +534,8 @@ def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
         p = e["pool"]
         low_pool = min(low_pool, p)
         top_pool = max(top_pool, p)
-    return low, top, low_pool, top_pool, bad
+        top_trader = max(top_trader, e["trader"])
+    return low, top, low_pool, top_pool, top_trader, bad
 
 
 @njit(cache=True)
