@@ -54,12 +54,13 @@ def run_experiment(
     from memelab.engine import backtest
     from memelab.research.sprt.analysis import analyse_runs, load_trades
     from memelab.research.sprt.twoarm import TwoArmSPRT, design_asn, pair_by_signal
+    from memelab.strategies import momentum
 
     lake = Lake(lake_path)
     t0 = time.perf_counter()
     runs = {}
     for name, cfg in (("control", OPEN_RISK), ("treatment", {**OPEN_RISK, **PLANTED})):
-        backtest(lake, "momentum", params=PARAMS, config=cfg, seed=seed).save(work / name)
+        backtest(lake, momentum, params=PARAMS, config=cfg, seed=seed).save(work / name)
         runs[name] = load_trades(work / name)
     t_backtest = time.perf_counter() - t0
     out = {

@@ -46,13 +46,14 @@ def engine_bench():
 def big_space(n: int):
     """>= n momentum combinations: the strategy's SWEEP plus cooldown and exit-drop axes."""
     from memelab.research.sweeps.sweep import space_for
+    from memelab.strategies import momentum
     from memelab.strategies.momentum import SWEEP
 
     grid = dict(SWEEP) | {"cooldown_s": [300.0, 900.0, 1800.0], "exit_drop": [0.15, 0.25, 0.4]}
-    full = space_for("momentum", grid)
+    full = space_for(momentum, grid)
     if len(full) <= n:
         return full
-    return space_for("momentum", grid, n_random=n, seed=0)
+    return space_for(momentum, grid, n_random=n, seed=0)
 
 
 def emit(obj: dict) -> None:
@@ -60,18 +61,40 @@ def emit(obj: dict) -> None:
     print(json.dumps(obj), flush=True)
 
 
+def bare_sweep(ev, n_mints: int, space) -> float:
+    """Seconds (best of 2) of the bare prange loop over every combination of ``space``."""
+    import sys
+
+    sys.path.insert(0, str(HERE))
+    from bare_nb import bare_sweep_nb, momentum_params
+    from memelab.engine import EngineConfig
+
+    c = EngineConfig()
+    p = momentum_params(space)
+    args = (n_mints, p, c.max_open_positions, int(c.latency_s * 1e9), 0.01,
+            c.position_fraction, int(c.max_hold_s * 1e9))  # fmt: skip
+    bare_sweep_nb(ev[:20_000], *args)  # compile
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        bare_sweep_nb(ev, *args)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def run_main(args) -> None:
     from memelab.research.sweeps.sweep import run_sweep
+    from memelab.strategies import momentum
 
     eb = engine_bench()
     ev = eb.make_events(args.events, args.mints, args.seed)
     space = big_space(args.combos)
     k = len(space)
     t = time.perf_counter()
-    run_sweep(ev[:20_000], "momentum", space[:4])
+    run_sweep(ev[:20_000], momentum, space[:4])
     jit = time.perf_counter() - t
     t = time.perf_counter()
-    res = run_sweep(ev, "momentum", space)
+    res = run_sweep(ev, momentum, space)
     s = time.perf_counter() - t
     emit(
         {
@@ -86,6 +109,18 @@ def run_main(args) -> None:
             "trades_total": int(res.table["n_trades"].sum()),
         }
     )
+    bare_s = bare_sweep(ev, args.mints, space)
+    emit(
+        {
+            "workload": "bare hand-written numba prange loop (bench/bare_nb.py), same events "
+            "and combinations",
+            "events": len(ev),
+            "combos": k,
+            "seconds": round(bare_s, 2),
+            "event_combos_per_sec": round(len(ev) * k / bare_s),
+            "engine_over_bare": round(bare_s / s, 3),
+        }
+    )
     if args.skip_dask:
         return
     lake = args.lake
@@ -93,7 +128,7 @@ def run_main(args) -> None:
         eb.write_lake(lake, ev, args.mints)
     del ev
     t = time.perf_counter()
-    res_pq = run_sweep(lake, "momentum", space, max_events_in_memory=0)
+    res_pq = run_sweep(lake, momentum, space, max_events_in_memory=0)
     s_pq = time.perf_counter() - t
     emit(
         {
@@ -114,11 +149,11 @@ def run_main(args) -> None:
             t = time.perf_counter()
             lo = int(res_pq.meta["time_range"][0])
             run_sweep_distributed(
-                lake, "momentum", space[:4], end=lo + 60 * 10**9, client=client, chunk_combos=2
+                lake, momentum, space[:4], end=lo + 60 * 10**9, client=client, chunk_combos=2
             )
             warm = time.perf_counter() - t
             t = time.perf_counter()
-            res_d = run_sweep_distributed(lake, "momentum", space, client=client)
+            res_d = run_sweep_distributed(lake, momentum, space, client=client)
             s_d = time.perf_counter() - t
     emit(
         {
@@ -140,6 +175,7 @@ def run_demo_size(args) -> None:
     """One demo-lake sweep of ``--combos`` random combinations (run in its own process)."""
     from memelab.research.sweeps.sweep import run_sweep
     from memelab.research.sweeps.sweep import space_for as sf
+    from memelab.strategies import momentum
 
     grid = {
         "window_s": [10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0],
@@ -149,9 +185,9 @@ def run_demo_size(args) -> None:
         "min_trades": [2, 3, 4, 6, 8, 12],
         "cooldown_s": [300.0, 900.0, 1800.0],
     }
-    space = sf("momentum", grid, n_random=args.combos, seed=0)
+    space = sf(momentum, grid, n_random=args.combos, seed=0)
     t = time.perf_counter()
-    res = run_sweep(args.lake, "momentum", space)
+    res = run_sweep(args.lake, momentum, space)
     s = time.perf_counter() - t
     emit(
         {

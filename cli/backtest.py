@@ -101,19 +101,21 @@ def backtest(
     Writes trades.parquet, fills.parquet, equity.parquet, metrics.json, run.json and report.html
     into --out.
     """
-    from memelab.datasets.lake import Lake, parse_time
+    from memelab.datasets.lake import Lake, LakeError, parse_time
     from memelab.engine import backtest as run_backtest
+    from memelab.strategies import get_strategy
 
     config = load_config(engine, config_file)
     params = parse_assignments(param, "--param")
     store = Lake(lake).require()
     lo, hi = parse_time(start), parse_time(end)
     try:
+        module = get_strategy(strategy)
         result = run_backtest(
-            store, strategy, params, config, lo, hi, seed=seed, event_cache=event_cache,
+            store, module, params, config, lo, hi, seed=seed, event_cache=event_cache,
             progress=lambda chunks: events_progress(chunks, store.event_count()),
         )  # fmt: skip
-    except ValueError as exc:
+    except (ValueError, LakeError) as exc:
         fail(str(exc))
     paths = result.save(out)
     if as_json:

@@ -35,23 +35,21 @@ def lookahead(
     Runs it, perturbs every event after --cut, re-runs: every decision and fill before the cut
     must be identical.
     """
-    import numpy as np
     from memelab.cli.backtest import load_config, parse_assignments
-    from memelab.datasets.lake import Lake, parse_time
+    from memelab.datasets.lake import Lake, LakeError, parse_time
     from memelab.engine.lookahead import check_lookahead
-    from memelab.engine.replay import lake_honeypots
+    from memelab.engine.source import Source
+    from memelab.strategies import get_strategy
 
     config = load_config(engine, None)
-    store = Lake(lake).require()
-    events = store.load_events(parse_time(start), parse_time(end))
-    honeypot = lake_honeypots(store, config, len(store.dictionary("mints")))
     try:
+        module = get_strategy(strategy)
+        src = Source.open(Lake(lake).require(), parse_time(start), parse_time(end), config)
         report = check_lookahead(
-            events, strategy, parse_assignments(param, "--param"),
-            config.replace(honeypot_mints=()), cut=parse_time(cut), seed=seed,
-            honeypot=np.flatnonzero(honeypot),
+            src, module, parse_assignments(param, "--param"), config, cut=parse_time(cut),
+            seed=seed,
         )  # fmt: skip
-    except ValueError as exc:
+    except (ValueError, LakeError) as exc:
         fail(str(exc))
     if as_json:
         emit_json(report.to_dict())

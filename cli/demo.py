@@ -27,6 +27,7 @@ def demo(
     from memelab.cli.backtest import print_headline
     from memelab.datasets.lake import Lake
     from memelab.engine import backtest
+    from memelab.strategies import get_strategy
 
     store = Lake(lake)
     if not store.exists():
@@ -45,7 +46,7 @@ def demo(
     from memelab.datasets.inspect import lake_info
 
     print_lake_summary(lake_info(store))
-    result = backtest(store, "momentum", seed=seed)
+    result = backtest(store, get_strategy("momentum"), seed=seed)
     paths = result.save(out)
     typer.echo(f"momentum on {store.root}: {result.metrics['events']:,} events")
     print_headline(result.metrics)

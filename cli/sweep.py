@@ -89,6 +89,7 @@ def sweep(
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, run_sweep
     from memelab.research.validation.gates import ValidationError
+    from memelab.strategies import get_strategy
 
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
@@ -98,13 +99,13 @@ def sweep(
             from memelab.research.sweeps.distributed import run_sweep_distributed
 
             res = run_sweep_distributed(
-                lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
+                lake, get_strategy(strategy), space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 scheduler=scheduler, workers=workers or 2, memory_mb=memory_mb, progress=progress,
                 top_k=top_trades,
             )  # fmt: skip
         else:
             res = run_sweep(
-                lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
+                lake, get_strategy(strategy), space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 memory_mb=memory_mb, progress=progress, top_k=top_trades,
             )  # fmt: skip
         doc = res.save(out, select_by)
@@ -177,6 +178,7 @@ def validate(
         parse_walk_forward,
         walk_forward_validate,
     )
+    from memelab.strategies import get_strategy
 
     client = cluster = None
     try:
@@ -193,7 +195,7 @@ def validate(
                 )
                 client = Client(cluster)
         res = walk_forward_validate(
-            lake, strategy, space, train, test,
+            lake, get_strategy(strategy), space, train, test,
             step=parse_duration(step) if step else None, expanding=expanding,
             purge=parse_duration(purge), embargo=parse_duration(embargo), config=_config(config),
             select_by=select_by, buckets_per_fold=buckets, progress=progress, client=client,

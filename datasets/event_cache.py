@@ -123,7 +123,7 @@ def iter_cached_events(
     Each array is valid only until the next one is requested (one buffer is reused): consume it
     (``Replay.feed``) or copy it.
     """
-    lake.require()
+    lake.require().require_schema("swaps")
     buffer = None
     for date in lake._dates_in_window("swaps", start, end):
         events, buffer = load_partition(lake, date, buffer)

@@ -4,7 +4,7 @@ Layout under the lake root::
 
     swaps/date=YYYY-MM-DD/part-NNNNN.parquet   partitioned tables (swaps, launches)
     wallets_truth/part-NNNNN.parquet           small tables, unpartitioned
-    _dict/mints.parquet, _dict/wallets.parquet  dense int32 ids for base58 addresses (append-only)
+    _dict/{mints,wallets,pools}.parquet        dense int32 ids for addresses (append-only)
     _manifest/<table>.json                     source(s), schema version, rows, time range, hashes
     _quarantine/*.jsonl                        rows an importer refused, with row number and reason
     catalog.duckdb                             views over the Parquet, for ad-hoc SQL
@@ -38,7 +38,7 @@ NS_PER_DAY = 86_400 * 1_000_000_000
 # over. 2^18 keeps the replay's decode buffers small (~21 MB each; 1 M-row groups cost ~0.25 GB
 # more peak RSS, no faster) and lets a time window skip row groups by their ts statistics.
 ROW_GROUP_ROWS = 1 << 18
-_DICT_KINDS = ("mints", "wallets")
+_DICT_KINDS = ("mints", "wallets", "pools")
 
 
 class LakeError(Exception):
@@ -175,6 +175,20 @@ class Lake:
         tmp.replace(path)
         self._dicts[kind] = addresses
 
+    def pool_ids(self, table: pa.Table, add: bool = True) -> pa.Array:
+        """``pool_id`` for swaps rows: the ``pool`` address when given, else the derived key
+        ``"<mint>:<venue>"`` (``schemas.pool_key``), so producers without pool addresses keep
+        writing what they write."""
+        for col in ("mint", "venue"):
+            if col not in table.column_names:
+                raise LakeError(f"table 'swaps': column {col!r} is missing")
+        mint = table.column("mint").cast(pa.string())
+        venue = table.column("venue").cast(pa.string())
+        key = pc.binary_join_element_wise(mint, venue, ":")
+        if "pool" in table.column_names:
+            key = pc.coalesce(table.column("pool").cast(pa.string()), key)
+        return self.ids_for("pools", key, add=add)
+
     def addresses(self, kind: str, ids: np.ndarray) -> np.ndarray:
         """Base58 strings for dense ids (vectorised)."""
         return (
@@ -206,6 +220,26 @@ class Lake:
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True))
         tmp.replace(path)
+
+    # ---------------------------------------------------------- schema version
+    def schema_version(self, name: str) -> int:
+        """The schema version table ``name`` was written with (its manifest says)."""
+        return int(self.manifest(name).get("schema_version", 1))
+
+    def require_schema(self, name: str = "swaps") -> Lake:
+        """Refuse a table written in a layout this code cannot read, naming both versions and
+        the way out (:func:`migrate_lake`)."""
+        need = schemas.MIN_SCHEMA_VERSION.get(name, 1)
+        if name in self.tables():
+            have = self.schema_version(name)
+            if have < need:
+                raise LakeError(
+                    f"lake {self.root}: table {name!r} has schema version {have}; this memelab "
+                    f"reads version {schemas.SCHEMA_VERSION} (needs >= {need}). Migrate it in "
+                    f'place: python -c "from memelab.datasets.lake import migrate_lake; '
+                    f"migrate_lake('{self.root}')\""
+                )
+        return self
 
     # ----------------------------------------------------------------- write
     def write(
@@ -278,6 +312,7 @@ class Lake:
 
     def _load_or_new_manifest(self, name: str, source: str) -> dict[str, Any]:
         if self._manifest_path(name).exists():
+            self.require_schema(name)  # never append new-layout rows to old-layout files
             return self.manifest(name)
         return {
             "table": name,
@@ -302,6 +337,8 @@ class Lake:
                     table = table.set_column(table.column_names.index(id_col), id_col, ids)
                 else:
                     table = table.append_column(id_col, ids)
+        if name == "swaps" and ("pool_id" not in table.column_names or assign_ids):
+            table = _set_column(table, "pool_id", self.pool_ids(table))
         missing = [f.name for f in schema if f.name not in table.column_names and not f.nullable]
         if missing:
             raise LakeError(f"table {name!r}: required columns missing: {missing}")
@@ -432,7 +469,7 @@ class Lake:
         Only numeric columns are read, so strings never enter replay memory. Within a partition
         events are ordered by ``ts`` (stable: file order, then row order, breaks ties).
         """
-        self.require()
+        self.require().require_schema("swaps")
         src_cols = [src for _, src in schemas.EVENT_SOURCE_COLUMNS]
         for date in self._dates_in_window("swaps", start, end):
             tables = [pq.read_table(f, columns=src_cols) for f in self.files("swaps", date)]
@@ -551,3 +588,40 @@ def _window_mask(col: pa.ChunkedArray, start: int | None, end: int | None) -> pa
         upper = pc.less(col, end)
         mask = upper if mask is None else pc.and_(mask, upper)
     return mask
+
+
+def _set_column(table: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    if name in table.column_names:
+        return table.set_column(table.column_names.index(name), name, values)
+    return table.append_column(name, values)
+
+
+def migrate_lake(root: str | os.PathLike[str] | Lake) -> dict[str, int]:
+    """Bring a lake written with an older schema up to ``schemas.SCHEMA_VERSION``, in place.
+
+    Version 1 -> 2: every swaps file gains ``pool`` (null: the producers knew no pool address)
+    and ``pool_id`` (the derived ``"<mint>:<venue>"`` key's id); each file is rewritten
+    atomically and its manifest entry (bytes, sha256) updated, so derived caches invalidate.
+    Returns files rewritten per table. Running it on a current lake does nothing.
+    """
+    lake = root if isinstance(root, Lake) else Lake(root)
+    lake.require()
+    done: dict[str, int] = {}
+    if "swaps" in lake.tables() and lake.schema_version("swaps") < 2:
+        manifest = lake.manifest("swaps")
+        for rel in sorted(manifest["files"]):
+            path = lake.root / rel
+            table = pq.read_table(path)
+            table = _set_column(table, "pool_id", lake.pool_ids(table))
+            table = lake._conform("swaps", table, schemas.SWAPS_TABLE_SCHEMA, assign_ids=False)
+            tmp = path.with_suffix(".migrate.tmp")
+            pq.write_table(
+                table, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_write_options(table.schema)
+            )
+            tmp.replace(path)
+            manifest["files"][rel].update(bytes=path.stat().st_size, sha256=_sha256_file(path))
+        manifest["schema_version"] = schemas.SCHEMA_VERSION
+        lake._save_manifest("swaps", manifest)
+        done["swaps"] = len(manifest["files"])
+        lake.refresh_catalog()
+    return done

@@ -8,7 +8,15 @@ Conventions
 - Mints and wallets are full base58 strings in Parquet (never truncated) *and* dense int32 ids
   (``mint_id``, ``trader_id``) from the lake's dictionary, so replay reads only numeric columns.
 - ``side``: +1 buy, -1 sell, 0 a liquidity event (pool created, migrated, liquidity pulled): no
-  trade, but the reserves after it are real (a rug is a side-0 event whose reserves collapse).
+  trade, but the reserves after it are real (a rug is a liquidity event whose SOL collapses).
+- ``pool``: the pool / bonding-curve account a swap traded against, when the producer knows it
+  (null otherwise). A mint can trade on several pools at once, even on one venue. The lake keys
+  every row to a pool: the address when given, else ``"<mint>:<venue>"`` (one pool per mint and
+  venue, all a producer without pool addresses can say); ``pool_id`` is its dense id in the
+  ``pools`` dictionary.
+- Replay events carry a ``kind`` (``KIND_*``): trade, create, liquidity, migrate or tick. Kinds
+  are derived when events are read (side +-1: trade; side 0: liquidity, or create when it is the
+  mint's launch); a tick is a clock event the engine makes, with no market content.
 - ``sol_amount`` is SOL (not lamports), ``token_amount`` whole tokens (6 decimals applied),
   ``price`` SOL per token; reserves are *after* the trade, as pump.fun's TradeEvent reports them.
   NaN means unknown (a plain price feed has no reserves).
@@ -19,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: swaps gained ``pool`` / ``pool_id``; events gained ``kind`` / ``pool``
 
 # Venues are small integers in replay arrays; the engine's venue config is indexed by them.
 VENUES: tuple[str, ...] = ("pumpfun", "pumpswap", "raydium", "meteora", "launchlab", "other")
@@ -28,6 +36,14 @@ VENUE_ID: dict[str, int] = {name: i for i, name in enumerate(VENUES)}
 SIDE_BUY = 1
 SIDE_SELL = -1
 SIDE_LIQUIDITY = 0
+
+# Event kinds (``EVENT_DTYPE["kind"]``). A zeroed event is a trade.
+KIND_TRADE = 0
+KIND_LIQUIDITY = 1  # reserves changed without a swap (added, removed: a rug pulls the SOL)
+KIND_CREATE = 2  # a mint's launch: its pool's first reserves
+KIND_MIGRATE = 3  # liquidity moved to another pool (graduation)
+KIND_TICK = 4  # the clock: no market content, lets landings and max-hold fire on time
+EVENT_KINDS: tuple[str, ...] = ("trade", "liquidity", "create", "migrate", "tick")
 
 SWAPS_SCHEMA = pa.schema(
     [
@@ -50,6 +66,14 @@ SWAPS_SCHEMA = pa.schema(
     ],
     metadata={"memelab.table": "swaps", "memelab.schema_version": str(SCHEMA_VERSION)},
 )
+# The swaps table as stored: what producers write (``SWAPS_SCHEMA``, unchanged for them) plus the
+# pool columns. ``pool`` may be given by a producer that knows the pool account; ``pool_id`` is
+# always assigned by the lake (from ``pool``, or the derived ``"<mint>:<venue>"`` key).
+SWAPS_POOL_FIELDS = (
+    pa.field("pool", pa.string()),  # pool / curve account; null: the lake derives a key
+    pa.field("pool_id", pa.int32(), nullable=False),  # id in the ``pools`` dictionary
+)
+SWAPS_TABLE_SCHEMA = pa.schema([*SWAPS_SCHEMA, *SWAPS_POOL_FIELDS], metadata=SWAPS_SCHEMA.metadata)
 
 LAUNCHES_SCHEMA = pa.schema(
     [
@@ -97,11 +121,14 @@ TOKENS_TRUTH_SCHEMA = pa.schema(
 )
 
 TABLE_SCHEMAS: dict[str, pa.Schema] = {
-    "swaps": SWAPS_SCHEMA,
+    "swaps": SWAPS_TABLE_SCHEMA,
     "launches": LAUNCHES_SCHEMA,
     "wallets_truth": WALLETS_TRUTH_SCHEMA,
     "tokens_truth": TOKENS_TRUTH_SCHEMA,
 }
+
+# The oldest schema version of each table this code reads (older: ``lake.migrate_lake``).
+MIN_SCHEMA_VERSION: dict[str, int] = {"swaps": 2}
 
 # Tables partitioned by date of ``ts``-like column; the others are small single files.
 PARTITION_COLUMN: dict[str, str] = {"swaps": "ts", "launches": "created_ts"}
@@ -123,6 +150,8 @@ EVENT_DTYPE = np.dtype(
         ("trader", np.int32),
         ("side", np.int8),
         ("venue", np.int8),
+        ("kind", np.int8),  # KIND_*: derived on read, not stored in swaps
+        ("pool", np.int32),  # pool id (``pools`` dictionary); market state is per pool
         ("sol", np.float64),
         ("tokens", np.float64),
         ("price", np.float64),
@@ -133,7 +162,7 @@ EVENT_DTYPE = np.dtype(
     align=True,
 )
 
-# Swaps columns read for replay, in EVENT_DTYPE field order.
+# Swaps columns read for replay, in EVENT_DTYPE field order (``kind`` is derived, not read).
 EVENT_SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ts", "ts"),
     ("slot", "slot"),
@@ -141,6 +170,7 @@ EVENT_SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("trader", "trader_id"),
     ("side", "side"),
     ("venue", "venue"),
+    ("pool", "pool_id"),
     ("sol", "sol_amount"),
     ("tokens", "token_amount"),
     ("price", "price"),
@@ -148,6 +178,11 @@ EVENT_SOURCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("vtok", "virtual_token_reserves"),
     ("fee", "fee"),
 )
+
+
+def pool_key(mint: str, venue: str) -> str:
+    """The pool key the lake derives for a row whose producer gave no pool address."""
+    return f"{mint}:{venue}"
 
 
 def empty_table(name: str) -> pa.Table:

@@ -90,7 +90,7 @@ def stream_events(
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    lake.require()
+    lake.require().require_schema("swaps")
     buffers = [np.zeros(0, dtype=EVENT_DTYPE), np.zeros(0, dtype=EVENT_DTYPE)]
     items = _stream_items(lake, start, end)
     with ThreadPoolExecutor(max_workers=1) as pool:

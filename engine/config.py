@@ -27,7 +27,11 @@ V_CURVE = 1
 V_MIN_LIQ = 2  # SOL: entries are refused below this virtual SOL reserve
 V_MAX_SLIP = 3  # fraction: caps the slippage tolerance on this venue
 V_DEPTH_MULT = 4  # reserve multiplier for the concentrated-liquidity approximation
-VENUE_FIELDS = 5
+V_SUPPLY = 5  # tokens in circulation: market cap = spot price x supply (fee tiers)
+V_N_TIERS = 6  # market-cap fee tiers in use (0: the flat ``V_FEE``)
+V_TIERS = 7  # then (market cap threshold in SOL, fee fraction) pairs, ascending
+MAX_FEE_TIERS = 8
+VENUE_FIELDS = V_TIERS + 2 * MAX_FEE_TIERS
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,39 @@ class VenueConfig:
     min_liquidity_sol: float = 0.0
     max_slippage: float = 0.5
     depth_mult: float = 1.0
+    # Fee as a function of pool state: ((market cap threshold in SOL, total fee bps), ...),
+    # ascending. A pool whose market cap (spot price x ``supply_tokens``) is at or above a
+    # threshold pays that tier's fee (below the first: the first tier's). pump.fun's 2025 fees
+    # work this way (``FeeTier`` in pump_fees.json: lp + protocol + creator bps per
+    # market-cap threshold; the values are on-chain config, so they are configured here).
+    # Empty: the flat ``fee_bps``.
+    fee_tiers: tuple[tuple[float, float], ...] = ()
+    supply_tokens: float = 1e9
 
     def row(self) -> np.ndarray:
         if self.curve not in CURVE_KINDS:
             raise ValueError(f"venue curve {self.curve!r} unknown; expected {sorted(CURVE_KINDS)}")
-        return np.array(
-            [
-                self.fee_bps / 1e4,
-                CURVE_KINDS[self.curve],
-                self.min_liquidity_sol,
-                self.max_slippage,
-                self.depth_mult,
-            ]
-        )
+        tiers = [tuple(map(float, t)) for t in self.fee_tiers]
+        if len(tiers) > MAX_FEE_TIERS or any(len(t) != 2 for t in tiers):
+            raise ValueError(
+                f"venue fee_tiers: at most {MAX_FEE_TIERS} (market cap SOL, fee bps) pairs"
+            )
+        if [t[0] for t in tiers] != sorted(t[0] for t in tiers):
+            raise ValueError("venue fee_tiers must be in ascending market-cap order")
+        row = np.zeros(VENUE_FIELDS)
+        row[[V_FEE, V_CURVE, V_MIN_LIQ, V_MAX_SLIP, V_DEPTH_MULT, V_SUPPLY, V_N_TIERS]] = [
+            self.fee_bps / 1e4,
+            CURVE_KINDS[self.curve],
+            self.min_liquidity_sol,
+            self.max_slippage,
+            self.depth_mult,
+            self.supply_tokens,
+            len(tiers),
+        ]
+        for k, (cap, bps) in enumerate(tiers):
+            row[V_TIERS + 2 * k] = cap
+            row[V_TIERS + 2 * k + 1] = bps / 1e4
+        return row
 
 
 def default_venues() -> dict[str, VenueConfig]:
@@ -139,7 +163,7 @@ class EngineConfig:
         d = dict(d)
         if "venues" in d:
             d["venues"] = {
-                k: v if isinstance(v, VenueConfig) else VenueConfig(**v)
+                k: v if isinstance(v, VenueConfig) else _venue_from_dict(v)
                 for k, v in d["venues"].items()
             }
         for k in (
@@ -238,10 +262,18 @@ class EngineConfig:
             rec[f"tier_spacing_ns_{k}"] = self.tier_spacing_s[k] * s
             rec[f"tier_min_score_{k}"] = self.tier_min_score[k]
         rec["equity_every_ns"] = self.equity_every_s * s
+        rec["external_fills"] = 0.0  # set by ``Replay(executor=...)``: not a market assumption
         venues = np.tile(default_venues()["other"].row(), (len(VENUES), 1))
         for name, v in self.venues.items():
             venues[VENUES.index(name)] = v.row()
         return rec, venues
+
+
+def _venue_from_dict(d: dict[str, Any]) -> VenueConfig:
+    d = dict(d)
+    if "fee_tiers" in d:
+        d["fee_tiers"] = tuple(tuple(t) for t in d["fee_tiers"])
+    return VenueConfig(**d)
 
 
 def priority_fee_sol(cu_price_micro_lamports: float, compute_units: float) -> float:
@@ -264,6 +296,6 @@ _CFG_FIELDS = (
     "cooldown_1_ns cooldown_losses_2 cooldown_2_ns tier_pnl_1 tier_pnl_2 tier_pnl_3 "
     "tier_cap_0 tier_cap_1 tier_cap_2 tier_cap_3 tier_spacing_ns_0 tier_spacing_ns_1 "
     "tier_spacing_ns_2 tier_spacing_ns_3 tier_min_score_0 tier_min_score_1 tier_min_score_2 "
-    "tier_min_score_3 equity_every_ns"
+    "tier_min_score_3 equity_every_ns external_fills"
 ).split()
 CFG_DTYPE = np.dtype([(name, np.float64) for name in _CFG_FIELDS])

@@ -8,7 +8,7 @@ left by every trade up to then); our own size moves the price inside the fill.
 from __future__ import annotations
 
 import numpy as np
-from memelab.engine.config import CURVE_CONCENTRATED
+from memelab.engine.config import CURVE_CONCENTRATED, V_FEE, V_N_TIERS, V_SUPPLY, V_TIERS
 from numba import njit
 
 
@@ -86,3 +86,21 @@ def shift_by_own_sol_nb(vsol: float, vtok: float, own_sol: float) -> tuple[float
         return vsol, vtok
     s = max(vsol + own_sol, 0.01 * vsol)  # never drain the pool completely
     return s, vsol * vtok / s
+
+
+@njit(cache=True)
+def venue_fee_nb(venues, venue: int, vsol: float, vtok: float) -> float:
+    """The venue's fee (fraction of the SOL side) for a pool in this state.
+
+    Flat unless the venue has market-cap tiers: then the tier whose threshold the pool's market
+    cap (spot price x supply) has reached (the first tier below every threshold).
+    """
+    n = int(venues[venue, V_N_TIERS])
+    if n == 0:
+        return venues[venue, V_FEE]
+    mcap = vsol / vtok * venues[venue, V_SUPPLY] if vtok > 0.0 else 0.0
+    fee = venues[venue, V_TIERS + 1]
+    for k in range(1, n):
+        if mcap >= venues[venue, V_TIERS + 2 * k]:
+            fee = venues[venue, V_TIERS + 2 * k + 1]
+    return fee

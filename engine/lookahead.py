@@ -11,6 +11,7 @@ as ``memelab check lookahead``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import ModuleType
@@ -72,25 +73,38 @@ def _first_diff(a: np.ndarray, b: np.ndarray, what: str) -> str | None:
 
 def check_lookahead(
     events: Any,
-    strategy: str | ModuleType = "momentum",
+    strategy: ModuleType,
     params: Mapping[str, Any] | None = None,
     config: EngineConfig | None = None,
     cut: int | None = None,
     seed: int = 0,
     honeypot: np.ndarray | None = None,
+    inputs: Any = None,
 ) -> LookaheadReport:
     """Run, perturb every event after ``cut`` (default: the median event time), re-run, compare.
 
-    ``events`` is an ``EVENT_DTYPE`` array, or a ``Lake`` (loaded into memory whole: bound it).
+    ``events`` is an ``EVENT_DTYPE`` array, a ``Lake`` or an ``engine.source.Source`` (a lake
+    window is loaded into memory whole: bound it); ``strategy`` a strategy module.
+    ``inputs`` (an input stage) is checked with the strategy: each run gets a fresh deep copy,
+    so a stage whose row i reads events after i is caught like a leaking strategy.
     """
-    if not isinstance(events, np.ndarray):
-        events = events.load_events()
+    from memelab.engine.source import Source
+
+    src = Source.open(events, config=config, honeypot=honeypot)
+    events = src.load()
+    if src.lake is not None:  # the lake's ground truth, by mint id, for the in-memory runs
+        honeypot = np.flatnonzero(src.honeypot)
+        config = (config or EngineConfig()).replace(honeypot_mints=())
     if len(events) < 2:
         raise ValueError("look-ahead check needs at least 2 events")
     cut_ts = int(events["ts"][len(events) // 2]) if cut is None else int(cut)
-    _, base = run_replay(events, strategy, params, config, honeypot=honeypot)
-    perturbed = perturb_after(events, cut_ts, seed)
-    _, pert = run_replay(perturbed, strategy, params, config, honeypot=honeypot)
+
+    def run(ev: np.ndarray):
+        stage = copy.deepcopy(inputs)
+        return run_replay(ev, strategy, params, config, honeypot=honeypot, inputs=stage)[1]
+
+    base = run(events)
+    pert = run(perturb_after(events, cut_ts, seed))
     diff = None
     n_orders = n_fills = 0
     for what in ("orders", "fills", "equity"):

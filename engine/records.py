@@ -47,6 +47,7 @@ ORDER_DTYPE = np.dtype(
         ("signal_id", np.int64),  # global index of the event that triggered it
         ("ts", np.int64),  # decision time (the event's ts)
         ("mint", np.int32),
+        ("pool", np.int32),  # the pool the order trades on
         ("side", np.int8),  # +1 buy, -1 sell
         ("reason", np.int8),  # buys: 0; sells: exit reason code
         ("verdict", np.int8),  # 0 accepted, else risk reject code
@@ -62,8 +63,9 @@ FILL_DTYPE = np.dtype(
         ("position", np.int64),  # position (trade) number, -1 for a failed entry
         ("sent_ts", np.int64),
         ("ts", np.int64),  # landing time
-        ("event", np.int64),  # global index of the event it landed at
+        ("event", np.int64),  # global index of the event (or clock tick) it landed at
         ("mint", np.int32),
+        ("pool", np.int32),
         ("side", np.int8),
         ("status", np.int8),
         ("reason", np.int8),
@@ -81,6 +83,7 @@ TRADE_DTYPE = np.dtype(
         ("position", np.int64),
         ("signal_id", np.int64),
         ("mint", np.int32),
+        ("pool", np.int32),  # the pool it was bought and sold on (its marks come from it)
         ("exit_reason", np.int8),
         ("entry_ts", np.int64),
         ("exit_ts", np.int64),
@@ -107,6 +110,7 @@ POS_DTYPE = np.dtype(
         ("position", np.int64),
         ("signal_id", np.int64),
         ("mint", np.int64),
+        ("pool", np.int64),  # the pool it trades on: marks, exits and fills use this pool only
         ("entry_ts", np.int64),
         ("tp_hit", np.int64),  # 0..3 ladder steps done
         ("fast_trail", np.int64),  # peak >= trail_fast_gain reached inside the window

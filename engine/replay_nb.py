@@ -1,27 +1,30 @@
-"""The compiled replay loop: one pass over events in time order, all state in explicit arrays.
+"""The compiled replay core: one pass over events in time order, all state in explicit arrays.
 
-Per event, in this fixed order (see ``memelab.engine`` for the user-facing description):
+Per event, in this fixed order (``docs/engine.md`` has the diagram):
 
-1. roll the day/week when the clock crosses midnight UTC (risk limits reset);
-2. land in-flight orders whose landing time has come, against the reserves as left by every
-   earlier event (so trades between send and landing move our fill);
-3. apply the event to the market state of its mint (reserves, spot price, rug detection);
-4. mark the open position in that mint and run its exits (rug, stop, max hold, break-even,
-   trailing, TP ladder); scan max-hold deadlines of all positions when one is due;
-5. publish the risk knobs, call the strategy's ``on_event``;
-6. risk-check an entry request (or queue the close it asked for) and send the order, which lands
-   at the first event at or after ``ts + latency``;
-7. sample the equity curve on its time grid.
+1. periods: roll the day/week when the clock crosses midnight UTC (risk limits reset);
+2. landing (``land_due_nb``): in-flight orders whose landing time has come are filled by the
+   fill model (``simulate_fill_nb``) and booked (``book_fill_nb``), against the reserves as left
+   by every earlier event; with external fills the loop pauses here instead and the wrapper
+   books the executor's report through the same ``book_fill_nb``;
+3. market: the event's reserves and price become its pool's state (rug: liquidity pulled);
+4. exits (``exits_phase_nb``): mark the open position of the event's mint on its own pool and
+   run its exits; ``time_exits_nb`` sends max-hold exits of quiet positions when one is due;
+5. strategy: publish the knobs (risk, observable evidence, inputs), call ``on_event``;
+6. risk and orders (``entry_phase_nb``, ``request_phase_nb``): check, size and send the entry or
+   close the strategy asked for (on its event's pool, or any pool through a request);
+7. equity: sample the curve on its time grid.
 
-The loop stops early (returning the index it reached) when a record buffer is nearly full; the
-wrapper grows the buffers and calls again with the same state. It also stops at the end of a
-chunk, so one call per date partition streams a lake of any length.
+A tick (``KIND_TICK``) runs 1, 2, the deadline part of 4, and 7. The loop stops early (returning
+the index it reached) when a record buffer is nearly full (the wrapper drains it to its sink)
+or an order is due under external fills; it also stops at the end of a chunk.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from memelab.engine.config import MAX_SLOTS, V_CURVE, V_DEPTH_MULT, V_FEE, V_MAX_SLIP, V_MIN_LIQ
+from memelab.datasets.schemas import KIND_LIQUIDITY, KIND_TICK
+from memelab.engine.config import MAX_SLOTS, V_CURVE, V_DEPTH_MULT, V_MAX_SLIP, V_MIN_LIQ
 from memelab.engine.exits_nb import NO_EXIT, exit_decision_nb
 from memelab.engine.fills_nb import (
     buy_price_nb,
@@ -31,6 +34,7 @@ from memelab.engine.fills_nb import (
     sell_sol_out_nb,
     shift_by_own_sol_nb,
     spot_price_nb,
+    venue_fee_nb,
 )
 from memelab.engine.records import (
     EXIT_END,
@@ -69,6 +73,12 @@ from memelab.engine.risk import (
     I_NEXT_WEEK_TS,
     I_OPEN,
     I_STARTED,
+    KNOB_FREE_SELL_AGE_S,
+    KNOB_INPUTS,
+    KNOB_OWN_SELL_FAILS,
+    KNOB_POOL_RUGGED,
+    KNOB_REQ_POOL,
+    KNOB_REQ_SIZE,
     REJECT_IN_POSITION,
     REJECT_MIN_LIQUIDITY,
     REJECT_RUGGED,
@@ -83,13 +93,17 @@ from memelab.engine.risk_nb import (
 )
 from numba import njit
 
-# Market state columns (one row per mint).
+# Market state columns (one row per pool).
 M_VSOL = 0
 M_VTOK = 1
 M_PRICE = 2
 M_VENUE = 3
 M_RUGGED = 4
-MARKET_FIELDS = 5
+M_MINT = 5  # the mint the pool trades (-1 before its first event): fixed for a pool's life
+M_CREATOR = 6  # its mint's creator wallet (-1 unknown): tells a creator's sell from others'
+M_LAST_FREE_SELL = 7  # ts (ns, as float) of the last sell by a wallet other than the creator
+M_SELL_FAILS = 8  # our failed sells on this pool
+MARKET_FIELDS = 9
 
 NEVER = np.iinfo(np.int64).max
 # Records one event can produce at most (entry + one exit per slot); buffers keep this headroom.
@@ -97,29 +111,32 @@ HEADROOM = 2 * MAX_SLOTS + 4
 
 
 @njit(cache=True)
-def _pool(m: int, market, venues, cfg, own_sol: float) -> tuple[float, float, float, int]:
-    """(vsol, vtok, venue fee, venue) to price a fill in mint ``m`` now, ``own_sol`` of ours in it."""
-    venue = int(market[m, M_VENUE])
+def _pool(pool: int, market, venues, cfg, own_sol: float) -> tuple[float, float, float, int]:
+    """(vsol, vtok, venue fee, venue) to price a fill in ``pool`` now, ``own_sol`` of ours in it.
+
+    The fee is a function of the pool's state (``fills_nb.venue_fee_nb``: flat or by market cap).
+    """
+    venue = int(market[pool, M_VENUE])
     s, t = pool_reserves_nb(
-        market[m, M_VSOL],
-        market[m, M_VTOK],
-        market[m, M_PRICE],
+        market[pool, M_VSOL],
+        market[pool, M_VTOK],
+        market[pool, M_PRICE],
         venues[venue, V_CURVE],
         venues[venue, V_DEPTH_MULT],
         cfg["fallback_depth"],
     )
     s, t = shift_by_own_sol_nb(s, t, own_sol)
-    return s, t, venues[venue, V_FEE], venue
+    return s, t, venue_fee_nb(venues, venue, s, t), venue
 
 
 @njit(cache=True)
-def liquidation_price_nb(m: int, held: float, own_sol: float, market, venues, cfg) -> float:
+def liquidation_price_nb(pool: int, held: float, own_sol: float, market, venues, cfg) -> float:
     """SOL per token we would get selling all ``held`` tokens now (fee and impact included).
 
     Positions are marked at this price, so exits fire on what a sale would really return and the
     equity curve never counts our own price impact as profit.
     """
-    s, t, fee, _ = _pool(m, market, venues, cfg, own_sol)
+    s, t, fee, _ = _pool(pool, market, venues, cfg, own_sol)
     if s <= 0.0:
         return 0.0
     if held <= 0.0:
@@ -128,12 +145,15 @@ def liquidation_price_nb(m: int, held: float, own_sol: float, market, venues, cf
 
 
 @njit(cache=True)
-def log_order_nb(orders, iacct, signal_id, ts, mint, side, reason, verdict, signal, sol, tokens):
+def log_order_nb(
+    orders, iacct, signal_id, ts, mint, pool, side, reason, verdict, signal, sol, tokens
+):
     k = iacct[I_N_ORDERS]
     o = orders[k]
     o["signal_id"] = signal_id
     o["ts"] = ts
     o["mint"] = mint
+    o["pool"] = pool
     o["side"] = side
     o["reason"] = reason
     o["verdict"] = verdict
@@ -153,6 +173,7 @@ def _write_fill(fills, iacct, pos, ts, gidx, side, status, sol, tokens, price, v
     f["ts"] = ts
     f["event"] = gidx
     f["mint"] = pos["mint"]
+    f["pool"] = pos["pool"]
     f["side"] = side
     f["status"] = status
     f["reason"] = pos["order_reason"]
@@ -181,7 +202,7 @@ def unit_hash_nb(a: int, b: int, seed: float) -> float:
 @njit(cache=True)
 def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct):
     """Queue the position's order: quote it now, land it at the first event >= ts + latency."""
-    s, t, fee, _ = _pool(pos["mint"], market, venues, cfg, pos["pool_sol"])
+    s, t, fee, _ = _pool(pos["pool"], market, venues, cfg, pos["pool_sol"])
     pos["pending"] = side
     pos["order_sol"] = sol
     pos["order_tokens"] = tokens
@@ -201,7 +222,7 @@ def send_order_nb(pos, side, sol, tokens, reason, ts, cfg, venues, market, iacct
 
 
 @njit(cache=True)
-def _refresh_schedules(slots, iacct, cfg):
+def refresh_schedules_nb(slots, iacct, cfg):
     """Recompute the earliest landing time and max-hold deadline over all slots."""
     land = NEVER
     deadline = NEVER
@@ -239,6 +260,7 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
     tr["position"] = pos["position"]
     tr["signal_id"] = pos["signal_id"]
     tr["mint"] = pos["mint"]
+    tr["pool"] = pos["pool"]
     tr["exit_reason"] = reason
     tr["entry_ts"] = pos["entry_ts"]
     tr["exit_ts"] = ts
@@ -258,127 +280,177 @@ def close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg):
 
 
 @njit(cache=True)
-def execute_buy_nb(pos, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills):
-    s, t, fee, venue = _pool(pos["mint"], market, venues, cfg, 0.0)
+def simulate_buy_nb(pos, cfg, venues, market):
+    """The fill model for a buy landing now: (status, sol, tokens, price, venue_fee, tx_fee,
+    pool_sol) -- pool_sol is the SOL that entered the pool. Reads the market, writes nothing."""
+    s, t, fee, venue = _pool(pos["pool"], market, venues, cfg, 0.0)
     sol = pos["order_sol"]
     prio = cfg["priority_fee"]
-    status = FILL_OK
-    tokens = 0.0
     price = np.inf
-    if market[pos["mint"], M_RUGGED] != 0.0 or s <= 0.0:
-        status = FILL_FAILED_NO_LIQUIDITY
-    else:
-        tokens = buy_tokens_out_nb(s, t, sol, fee)
-        price = sol / tokens if tokens > 0.0 else np.inf
-        tol = min(cfg["slippage_tol"], venues[venue, V_MAX_SLIP])
-        if not price <= pos["quote_price"] * (1.0 + tol):
-            status = FILL_FAILED_SLIPPAGE
+    if market[pos["pool"], M_RUGGED] != 0.0 or s <= 0.0:
+        return FILL_FAILED_NO_LIQUIDITY, sol, 0.0, price, 0.0, prio, 0.0
+    tokens = buy_tokens_out_nb(s, t, sol, fee)
+    price = sol / tokens if tokens > 0.0 else np.inf
+    tol = min(cfg["slippage_tol"], venues[venue, V_MAX_SLIP])
+    if not price <= pos["quote_price"] * (1.0 + tol):
+        return FILL_FAILED_SLIPPAGE, sol, 0.0, price, 0.0, prio, 0.0
+    return FILL_OK, sol, tokens, price, sol * fee, prio + cfg["tip"], sol * (1.0 - fee)
+
+
+@njit(cache=True)
+def simulate_sell_nb(pos, cfg, venues, market, honeypot):
+    """The fill model for a sell landing now: (status, sol, tokens, price, venue_fee, tx_fee,
+    pool_sol) -- sol is net of the venue fee, pool_sol the gross SOL that left the pool. The
+    ground truth (``honeypot``) decides whether the token lets us sell."""
+    m = pos["mint"]
+    s, t, fee, venue = _pool(pos["pool"], market, venues, cfg, pos["pool_sol"])
+    qty = min(pos["order_tokens"], pos["tokens"])
+    prio = cfg["priority_fee"]
+    if honeypot[m] != 0:
+        return FILL_FAILED_HONEYPOT, 0.0, qty, 0.0, 0.0, prio, 0.0
+    if s <= 0.0:
+        return FILL_FAILED_NO_LIQUIDITY, 0.0, qty, 0.0, 0.0, prio, 0.0
+    sol = sell_sol_out_nb(s, t, qty, fee)
+    price = sol / qty if qty > 0.0 else 0.0
+    last_try = pos["attempts"] >= cfg["max_sell_attempts"] - 1
+    tol = min(cfg["exit_slippage_tol"], venues[venue, V_MAX_SLIP])
+    if not last_try and price < pos["quote_price"] * (1.0 - tol):
+        return FILL_FAILED_SLIPPAGE, 0.0, qty, price, 0.0, prio, 0.0
+    gross = sol / (1.0 - fee)
+    return FILL_OK, sol, qty, price, gross * fee, prio + cfg["tip"], gross
+
+
+@njit(cache=True)
+def simulate_fill_nb(pos, cfg, venues, market, honeypot):
+    """The fill model for the position's in-flight order (buy or sell), landing now."""
+    if pos["pending"] > 0:
+        return simulate_buy_nb(pos, cfg, venues, market)
+    return simulate_sell_nb(pos, cfg, venues, market, honeypot)
+
+
+@njit(cache=True)
+def book_buy_nb(
+    pos, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills,
+):  # fmt: skip
+    """Book a landed buy, simulated or reported by an executor: cash, fill record, position."""
     if status != FILL_OK:
-        acct[A_CASH] -= prio
-        acct[A_FAILED_ENTRY_FEES] += prio
-        _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, 0.0, price, 0.0, prio)
+        acct[A_CASH] -= tx_fee
+        acct[A_FAILED_ENTRY_FEES] += tx_fee
+        _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, venue_fee, tx_fee)
         _free_slot(pos, mint_slot, iacct)
         return
-    tx = prio + cfg["tip"]
-    acct[A_CASH] -= sol + tx
-    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, sol * fee, tx)
-    own = sol * (1.0 - fee)  # what entered the pool
-    mark = liquidation_price_nb(pos["mint"], tokens, own, market, venues, cfg)
+    acct[A_CASH] -= sol + tx_fee
+    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, price, venue_fee, tx_fee)
+    mark = liquidation_price_nb(pos["pool"], tokens, pool_sol, market, venues, cfg)
     pos["state"] = SLOT_OPEN
     pos["pending"] = 0
     pos["tokens"] = tokens
     pos["tokens0"] = tokens
     pos["entry_price"] = price
     pos["entry_ts"] = ts
-    pos["cost"] = sol + tx
+    pos["cost"] = sol + tx_fee
     pos["proceeds"] = 0.0
-    pos["fees"] = sol * fee + tx
-    pos["pool_sol"] = own
+    pos["fees"] = venue_fee + tx_fee
+    pos["pool_sol"] = pool_sol
     pos["mark"] = mark
     pos["peak"] = price
     acct[A_MARK] += tokens * mark
 
 
 @njit(cache=True)
-def execute_sell_nb(
-    pos, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
-):
-    m = pos["mint"]
-    s, t, fee, venue = _pool(m, market, venues, cfg, pos["pool_sol"])
-    qty = min(pos["order_tokens"], pos["tokens"])
-    prio = cfg["priority_fee"]
-    status = FILL_OK
-    sol = 0.0
-    price = 0.0
-    if honeypot[m] != 0:
-        status = FILL_FAILED_HONEYPOT
-    elif s <= 0.0:
-        status = FILL_FAILED_NO_LIQUIDITY
-    else:
-        sol = sell_sol_out_nb(s, t, qty, fee)
-        price = sol / qty if qty > 0.0 else 0.0
-        last_try = pos["attempts"] >= cfg["max_sell_attempts"] - 1
-        tol = min(cfg["exit_slippage_tol"], venues[venue, V_MAX_SLIP])
-        if not last_try and price < pos["quote_price"] * (1.0 - tol):
-            status = FILL_FAILED_SLIPPAGE
+def book_sell_nb(
+    pos, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+):  # fmt: skip
+    """Book a landed sell: a failure pays its fee and is retried (written off after
+    ``max_sell_attempts``); a success books proceeds, re-marks or closes the position."""
     if status != FILL_OK:
-        acct[A_CASH] -= prio
-        pos["cost"] += prio
-        pos["fees"] += prio
+        market[pos["pool"], M_SELL_FAILS] += 1.0
+        acct[A_CASH] -= tx_fee
+        pos["cost"] += tx_fee
+        pos["fees"] += tx_fee
         pos["attempts"] += 1
-        _write_fill(fills, iacct, pos, ts, gidx, -1, status, 0.0, qty, price, 0.0, prio)
+        _write_fill(fills, iacct, pos, ts, gidx, -1, status, sol, tokens, price, 0.0, tx_fee)
         if pos["attempts"] >= cfg["max_sell_attempts"]:
             reason = EXIT_HONEYPOT if status == FILL_FAILED_HONEYPOT else EXIT_RUG
             close_position_nb(pos, ts, reason, mint_slot, acct, iacct, trades, cfg)
         else:
-            send_order_nb(pos, -1, 0.0, qty, pos["order_reason"], ts, cfg, venues, market, iacct)
+            send_order_nb(pos, -1, 0.0, tokens, pos["order_reason"], ts, cfg, venues, market, iacct)
         return
-    tx = prio + cfg["tip"]
-    net = sol - tx
+    net = sol - tx_fee
     acct[A_CASH] += net
-    _write_fill(
-        fills, iacct, pos, ts, gidx, -1, status, sol, qty, price, sol / (1.0 - fee) * fee, tx
-    )
+    _write_fill(fills, iacct, pos, ts, gidx, -1, status, sol, tokens, price, venue_fee, tx_fee)
     pos["proceeds"] += net
-    pos["fees"] += sol / (1.0 - fee) * fee + tx
-    pos["tokens"] -= qty
-    pos["pool_sol"] -= sol / (1.0 - fee)  # the gross SOL that left the pool
-    acct[A_MARK] -= qty * pos["mark"]
+    pos["fees"] += venue_fee + tx_fee
+    pos["tokens"] -= tokens
+    pos["pool_sol"] -= pool_sol
+    acct[A_MARK] -= tokens * pos["mark"]
     pos["n_sells"] += 1
     pos["pending"] = 0
     pos["attempts"] = 0
     if pos["tokens"] <= pos["tokens0"] * 1e-9:
         close_position_nb(pos, ts, pos["order_reason"], mint_slot, acct, iacct, trades, cfg)
     else:  # what is left is worth its own (smaller-impact) liquidation price
-        mark = liquidation_price_nb(m, pos["tokens"], pos["pool_sol"], market, venues, cfg)
+        mark = liquidation_price_nb(
+            pos["pool"], pos["tokens"], pos["pool_sol"], market, venues, cfg
+        )
         acct[A_MARK] += pos["tokens"] * (mark - pos["mark"])
         pos["mark"] = mark
+
+
+@njit(cache=True)
+def book_fill_nb(
+    slots, j, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+    cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+):  # fmt: skip
+    """Book the landing of slot ``j``'s in-flight order -- the one booking path for simulated
+    fills and for fills an external executor reports."""
+    p = slots[j]
+    if p["pending"] > 0:
+        book_buy_nb(
+            p, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills,
+        )  # fmt: skip
+    else:
+        book_sell_nb(
+            p, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+        )  # fmt: skip
+        if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+            p["land_ts"] = ts + max(int(cfg["latency_ns"]), 1)  # resend lands strictly later
+
+
+@njit(cache=True)
+def next_due_slot_nb(slots, ts) -> int:
+    """The slot whose in-flight order lands next at ``ts`` (oldest send first), or -1."""
+    best = -1
+    for j in range(slots.shape[0]):
+        p = slots[j]
+        if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
+            if best < 0 or p["sent_ts"] < slots[best]["sent_ts"]:
+                best = j
+    return best
 
 
 @njit(cache=True)
 def land_due_nb(
     ts, gidx, cfg, venues, market, honeypot, mint_slot, slots, acct, iacct, fills, trades
 ):
-    """Execute every in-flight order whose landing time is <= ts, oldest send first."""
+    """Phase 2 (landing), simulated: every in-flight order whose landing time is <= ts is
+    filled by the fill model and booked, oldest send first."""
     while True:
-        best = -1
-        for j in range(slots.shape[0]):
-            p = slots[j]
-            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
-                if best < 0 or p["sent_ts"] < slots[best]["sent_ts"]:
-                    best = j
-        if best < 0:
+        j = next_due_slot_nb(slots, ts)
+        if j < 0:
             break
-        p = slots[best]
-        if p["pending"] > 0:
-            execute_buy_nb(p, ts, gidx, cfg, venues, market, mint_slot, acct, iacct, fills)
-        else:
-            execute_sell_nb(
-                p, ts, gidx, cfg, venues, market, honeypot, mint_slot, acct, iacct, fills, trades
-            )
-            if p["state"] != SLOT_FREE and p["pending"] != 0 and p["land_ts"] <= ts:
-                p["land_ts"] = ts + max(int(cfg["latency_ns"]), 1)  # resend lands strictly later
-    _refresh_schedules(slots, iacct, cfg)
+        status, sol, tokens, price, venue_fee, tx_fee, pool_sol = simulate_fill_nb(
+            slots[j], cfg, venues, market, honeypot
+        )
+        book_fill_nb(
+            slots, j, ts, gidx, status, sol, tokens, price, venue_fee, tx_fee, pool_sol,
+            cfg, venues, market, mint_slot, acct, iacct, fills, trades,
+        )  # fmt: skip
+    refresh_schedules_nb(slots, iacct, cfg)
 
 
 @njit(cache=True)
@@ -394,6 +466,7 @@ def time_exits_nb(ts, cfg, venues, market, slots, iacct, orders):
                 p["signal_id"],
                 ts,
                 p["mint"],
+                p["pool"],
                 -1,
                 EXIT_MAX_HOLD,
                 0,
@@ -402,7 +475,7 @@ def time_exits_nb(ts, cfg, venues, market, slots, iacct, orders):
                 p["tokens"],
             )
             send_order_nb(p, -1, 0.0, p["tokens"], EXIT_MAX_HOLD, ts, cfg, venues, market, iacct)
-    _refresh_schedules(slots, iacct, cfg)
+    refresh_schedules_nb(slots, iacct, cfg)
 
 
 @njit(cache=True)
@@ -434,42 +507,186 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
 
 
 @njit(cache=True)
-def scan_events_nb(events, last_ts: int) -> tuple[int, int, int]:
-    """(min mint, max mint, first index out of time order or -1), in one pass.
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int, int]:
+    """(min mint, max mint, min pool, max pool, max trader, first index out of time order or -1)
+    in one pass; clock ticks carry no mint, pool or trader and are skipped.
 
-    The kernel indexes per-mint arrays without bounds checks and assumes time order, so both are
-    verified before it runs.
+    The kernel indexes per-mint and per-pool arrays without bounds checks and assumes time
+    order, so both are verified before it runs (and the sizes come from the same pass).
     """
     low = np.iinfo(np.int32).max
     top = -1
+    low_pool = np.iinfo(np.int32).max
+    top_pool = -1
+    top_trader = -1
     bad = -1
     prev = last_ts
     for i in range(events.shape[0]):
         e = events[i]
-        m = e["mint"]
-        low = min(low, m)
-        top = max(top, m)
         if e["ts"] < prev and bad < 0:
             bad = i
         prev = e["ts"]
-    return low, top, bad
+        if e["kind"] == KIND_TICK:
+            continue
+        m = e["mint"]
+        low = min(low, m)
+        top = max(top, m)
+        p = e["pool"]
+        low_pool = min(low_pool, p)
+        top_pool = max(top_pool, p)
+        top_trader = max(top_trader, e["trader"])
+    return low, top, low_pool, top_pool, top_trader, bad
 
 
-# Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
-# disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
-# calls is cached, so compiling this loop per process costs about a second.
+@njit(cache=True)
+def bind_pools_nb(events, market, creator) -> int:
+    """Record each pool's mint and its creator (``market[pool, M_MINT / M_CREATOR]``); the index
+    of the first event whose pool already belongs to another mint, or -1. A pool trades one
+    mint for its whole life, so an event array whose ``pool`` was left at 0 for every mint is
+    caught here, not mispriced."""
+    for i in range(events.shape[0]):
+        e = events[i]
+        if e["kind"] == KIND_TICK:
+            continue
+        p = e["pool"]
+        m = market[p, M_MINT]
+        if m < 0.0:
+            market[p, M_MINT] = e["mint"]
+            if e["mint"] < creator.shape[0]:
+                market[p, M_CREATOR] = creator[e["mint"]]
+        elif m != e["mint"]:
+            return i
+    return -1
+
+
+@njit(cache=True)
+def exits_phase_nb(
+    m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+):  # fmt: skip
+    """Phase 4 (exits) for the event's mint: mark its open position at the liquidation price
+    and send the exit the rules ask for. Returns (the mint's slot or -1, knobs changed).
+
+    A position is marked by the pool it was bought on (where it would be sold): an event on
+    another pool of the same mint leaves it alone.
+    """
+    j = mint_slot[m]
+    if j < 0:
+        return j, False
+    p = slots[j]
+    if p["state"] != SLOT_OPEN or not px == px or p["pool"] != pool:
+        return j, False
+    if rug:
+        p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
+    mark = liquidation_price_nb(pool, p["tokens"], p["pool_sol"], market, venues, cfg)
+    acct[A_MARK] += p["tokens"] * (mark - p["mark"])
+    p["mark"] = mark
+    if p["pending"] == 0:
+        if rug:
+            reason, qty = EXIT_RUG, p["tokens"]
+        else:
+            reason, qty = exit_decision_nb(p, mark, ts, cfg)
+        if reason != NO_EXIT:
+            log_order_nb(
+                orders, iacct, p["signal_id"], ts, m, pool, -1, reason, 0, qty / p["tokens0"],
+                0.0, qty,
+            )  # fmt: skip
+            send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
+            refresh_schedules_nb(slots, iacct, cfg)
+    return j, True
+
+
+@njit(cache=True)
+def entry_phase_nb(
+    sig, m, pool, venue, vs, ts, gidx, j, cfg, venues, market, mint_slot, slots, acct, iacct,
+    rejects, orders,
+) -> bool:  # fmt: skip
+    """Phase 6 (risk and orders): risk-check and size an entry request on mint ``m`` in
+    ``pool`` and send the order, or send the close the strategy asked for (``sig < 0``). True
+    when the knobs change."""
+    if sig > 0.0:
+        sol = 0.0
+        if j >= 0:
+            verdict = REJECT_IN_POSITION
+        elif market[pool, M_RUGGED] != 0.0:
+            verdict = REJECT_RUGGED
+        elif vs == vs and vs < venues[venue, V_MIN_LIQ]:
+            verdict = REJECT_MIN_LIQUIDITY
+        else:
+            verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
+        rejects[verdict] += 1
+        log_order_nb(orders, iacct, gidx, ts, m, pool, 1, 0, verdict, sig, sol, 0.0)
+        if verdict != ACCEPTED:
+            return False
+        k = 0
+        while slots[k]["state"] != SLOT_FREE:
+            k += 1
+        p = slots[k]
+        p["state"] = SLOT_PENDING_BUY
+        p["position"] = iacct[I_NEXT_POSITION]
+        iacct[I_NEXT_POSITION] += 1
+        p["signal_id"] = gidx
+        p["mint"] = m
+        p["pool"] = pool
+        p["entry_ts"] = ts
+        p["tp_hit"] = 0
+        p["fast_trail"] = 0
+        p["be_armed_ts"] = -1
+        p["attempts"] = 0
+        p["n_sells"] = 0
+        p["tokens"] = 0.0
+        p["pool_sol"] = 0.0
+        mint_slot[m] = k
+        record_entry_nb(ts, iacct)
+        send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
+        return True
+    if sig < 0.0 and j >= 0:
+        p = slots[j]
+        if p["state"] == SLOT_OPEN and p["pending"] == 0:
+            log_order_nb(
+                orders, iacct, p["signal_id"], ts, m, p["pool"], -1, EXIT_SIGNAL, 0, 1.0, 0.0,
+                p["tokens"],
+            )  # fmt: skip
+            send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
+            refresh_schedules_nb(slots, iacct, cfg)
+    return False
+
+
+@njit(cache=True)
+def request_phase_nb(
+    knobs, ts, gidx, cfg, venues, market, mint_slot, slots, acct, iacct, rejects, orders
+) -> bool:
+    """Phase 6 for a request written with ``engine.requests_nb``: an entry or exit on any pool
+    the replay has seen, through the same checks as the return value. Clears the slot."""
+    pool = int(knobs[KNOB_REQ_POOL])
+    size = knobs[KNOB_REQ_SIZE]
+    knobs[KNOB_REQ_POOL] = -1.0
+    if pool >= market.shape[0] or market[pool, M_MINT] < 0.0 or size == 0.0:
+        return False
+    m = int(market[pool, M_MINT])
+    return entry_phase_nb(
+        size, m, pool, int(market[pool, M_VENUE]), market[pool, M_VSOL], ts, gidx, mint_slot[m],
+        cfg, venues, market, mint_slot, slots, acct, iacct, rejects, orders,
+    )  # fmt: skip
+
+
 @njit(cache=False, nogil=True)
 def replay_nb(
-    events, start, offset, cfg, venues, honeypot, on_event, params, sstate, knobs,
-    market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
+    events, start, offset, inputs, cfg, venues, honeypot, on_event, params, sstate,
+    market, mint_slot, slots, acct, iacct, rejects, knobs, orders, fills, trades, equity,
 ):  # fmt: skip
-    """Replay ``events[start:]``; returns the index reached (``len(events)`` when done).
+    """Replay ``events[start:]`` through the phases; returns the index reached.
 
-    ``offset`` is the global index of ``events[0]`` (signal ids are global). All other arguments
-    are state arrays owned by the caller and updated in place.
+    Stops early (returning the index of the event not yet replayed) when a record buffer is
+    nearly full, or -- with ``cfg["external_fills"]`` -- when an order is due to land: the
+    wrapper then books the executor's fill and calls again from that index. ``offset`` is the
+    global index of ``events[0]``; ``inputs[i, k]`` (one row per event) is copied into
+    ``knobs[KNOB_INPUTS + k]`` before the strategy sees event ``i``. All other arguments are
+    state arrays owned by the caller and updated in place.
     """
     n = events.shape[0]
+    n_inputs = inputs.shape[1]
     rug_keep = 1.0 - cfg["rug_drop"]
+    external = cfg["external_fills"] != 0.0
     knobs_dirty = True
     for i in range(start, n):
         if (
@@ -483,128 +700,87 @@ def replay_nb(
         ts = ev["ts"]
         m = ev["mint"]
         gidx = offset + i
+        # 1. periods. The per-event phases (1, 3, the evidence knobs) are written out here: a
+        # call with array arguments costs refcount operations on every event (measured: the
+        # replay ran at half speed with them as functions). Rare work is in named kernels.
         if iacct[I_STARTED] == 0:
             start_nb(ts, acct, iacct, cfg)
         if iacct[I_OPEN] > 0:
             iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
         iacct[I_LAST_TS] = ts
         iacct[I_EVENTS] = gidx + 1
-        # 1. periods
         if ts >= iacct[I_NEXT_DAY_TS]:
             roll_periods_nb(ts, acct, iacct)
             knobs_dirty = True
-        # 2. land orders
+        # 2. landing
         if ts >= iacct[I_NEXT_LAND]:
+            if external:
+                return i
             land_due_nb(
-                ts,
-                gidx,
-                cfg,
-                venues,
-                market,
-                honeypot,
-                mint_slot,
-                slots,
-                acct,
-                iacct,
-                fills,
+                ts, gidx, cfg, venues, market, honeypot, mint_slot, slots, acct, iacct, fills,
                 trades,
-            )
+            )  # fmt: skip
             knobs_dirty = True
-        # 3. market
-        prev_vsol = market[m, M_VSOL]
+        if ev["kind"] == KIND_TICK:  # the clock only: no market, no strategy call
+            if ts >= iacct[I_NEXT_DEADLINE]:
+                time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
+            if ts >= iacct[I_NEXT_SAMPLE_TS]:
+                sample_equity_nb(ts, acct, iacct, equity, cfg)
+            continue
+        pool = ev["pool"]
+        # 3. market: the event's reserves and price become its pool's state; a liquidity event
+        # removing >= rug_drop of the pool's SOL is a rug (an event without reserves never is)
+        prev_vsol = market[pool, M_VSOL]
         vs = ev["vsol"]
         px = spot_price_nb(vs, ev["vtok"], ev["price"])
-        market[m, M_VSOL] = vs
-        market[m, M_VTOK] = ev["vtok"]
+        market[pool, M_VSOL] = vs
+        market[pool, M_VTOK] = ev["vtok"]
         if px == px:
-            market[m, M_PRICE] = px
-        market[m, M_VENUE] = ev["venue"]
+            market[pool, M_PRICE] = px
+        market[pool, M_VENUE] = ev["venue"]
+        if ev["side"] < 0 and ev["trader"] != market[pool, M_CREATOR]:
+            market[pool, M_LAST_FREE_SELL] = ts
         rug = False
-        if ev["side"] == 0 and prev_vsol == prev_vsol and not vs > rug_keep * prev_vsol:
-            market[m, M_RUGGED] = 1.0
-            rug = True
-        # 4. marks and exits
+        if ev["kind"] == KIND_LIQUIDITY and vs == vs and prev_vsol == prev_vsol:
+            rug = vs <= rug_keep * prev_vsol
+            if rug:
+                market[pool, M_RUGGED] = 1.0
+        # 4. marks and exits (only a mint with a position has any)
         j = mint_slot[m]
         if j >= 0:
-            p = slots[j]
-            if p["state"] == SLOT_OPEN and px == px:
-                if rug:
-                    p["pool_sol"] = 0.0  # the rugger pulled our SOL out with everyone else's
-                mark = liquidation_price_nb(m, p["tokens"], p["pool_sol"], market, venues, cfg)
-                acct[A_MARK] += p["tokens"] * (mark - p["mark"])
-                p["mark"] = mark
+            j, marked = exits_phase_nb(
+                m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+            )
+            if marked:
                 knobs_dirty = True
-                if p["pending"] == 0:
-                    if rug:
-                        reason, qty = EXIT_RUG, p["tokens"]
-                    else:
-                        reason, qty = exit_decision_nb(p, mark, ts, cfg)
-                    if reason != NO_EXIT:
-                        log_order_nb(
-                            orders,
-                            iacct,
-                            p["signal_id"],
-                            ts,
-                            m,
-                            -1,
-                            reason,
-                            0,
-                            qty / p["tokens0"],
-                            0.0,
-                            qty,
-                        )
-                        send_order_nb(p, -1, 0.0, qty, reason, ts, cfg, venues, market, iacct)
-                        _refresh_schedules(slots, iacct, cfg)
         if ts >= iacct[I_NEXT_DEADLINE]:
             time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
         # 5. strategy
         if knobs_dirty:
             update_knobs_nb(knobs, acct, iacct, cfg)
             knobs_dirty = False
+        # observable evidence about the pool (risk.KNOB_POOL_RUGGED ..), a clear request slot
+        knobs[KNOB_POOL_RUGGED] = market[pool, M_RUGGED]
+        knobs[KNOB_OWN_SELL_FAILS] = market[pool, M_SELL_FAILS]
+        last_free = market[pool, M_LAST_FREE_SELL]
+        knobs[KNOB_FREE_SELL_AGE_S] = (ts - last_free) / 1e9 if last_free == last_free else np.inf
+        knobs[KNOB_REQ_POOL] = -1.0
+        for k in range(n_inputs):
+            knobs[KNOB_INPUTS + k] = inputs[i, k]
         sig = on_event(ev, params, sstate, knobs)
         # 6. risk and orders
-        if sig > 0.0:
-            sol = 0.0
-            if j >= 0:
-                verdict = REJECT_IN_POSITION
-            elif market[m, M_RUGGED] != 0.0:
-                verdict = REJECT_RUGGED
-            elif vs == vs and vs < venues[int(ev["venue"]), V_MIN_LIQ]:
-                verdict = REJECT_MIN_LIQUIDITY
-            else:
-                verdict, sol = entry_verdict_nb(ts, sig, acct, iacct, cfg)
-            rejects[verdict] += 1
-            log_order_nb(orders, iacct, gidx, ts, m, 1, 0, verdict, sig, sol, 0.0)
-            if verdict == ACCEPTED:
-                k = 0
-                while slots[k]["state"] != SLOT_FREE:
-                    k += 1
-                p = slots[k]
-                p["state"] = SLOT_PENDING_BUY
-                p["position"] = iacct[I_NEXT_POSITION]
-                iacct[I_NEXT_POSITION] += 1
-                p["signal_id"] = gidx
-                p["mint"] = m
-                p["entry_ts"] = ts
-                p["tp_hit"] = 0
-                p["fast_trail"] = 0
-                p["be_armed_ts"] = -1
-                p["attempts"] = 0
-                p["n_sells"] = 0
-                p["tokens"] = 0.0
-                p["pool_sol"] = 0.0
-                mint_slot[m] = k
-                record_entry_nb(ts, iacct)
-                send_order_nb(p, 1, sol, 0.0, 0, ts, cfg, venues, market, iacct)
+        if sig != 0.0:
+            if entry_phase_nb(
+                sig, m, pool, int(ev["venue"]), ev["vsol"], ts, gidx, j, cfg, venues, market,
+                mint_slot, slots, acct, iacct, rejects, orders,
+            ):  # fmt: skip
                 knobs_dirty = True
-        elif sig < 0.0 and j >= 0:
-            p = slots[j]
-            if p["state"] == SLOT_OPEN and p["pending"] == 0:
-                log_order_nb(
-                    orders, iacct, p["signal_id"], ts, m, -1, EXIT_SIGNAL, 0, 1.0, 0.0, p["tokens"]
-                )
-                send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
-                _refresh_schedules(slots, iacct, cfg)
+        if knobs[KNOB_REQ_POOL] >= 0.0:
+            if request_phase_nb(
+                knobs, ts, gidx, cfg, venues, market, mint_slot, slots, acct, iacct, rejects,
+                orders,
+            ):  # fmt: skip
+                knobs_dirty = True
         # 7. equity curve
         if ts >= iacct[I_NEXT_SAMPLE_TS]:
             sample_equity_nb(ts, acct, iacct, equity, cfg)
@@ -625,7 +801,7 @@ def finalize_nb(cfg, venues, market, mint_slot, slots, acct, iacct, fills, trade
         if p["state"] == SLOT_PENDING_BUY:
             _free_slot(p, mint_slot, iacct)
         elif p["state"] == SLOT_OPEN:
-            s, t, fee, _ = _pool(p["mint"], market, venues, cfg, p["pool_sol"])
+            s, t, fee, _ = _pool(p["pool"], market, venues, cfg, p["pool_sol"])
             qty = p["tokens"]
             sol = sell_sol_out_nb(s, t, qty, fee)
             p["order_reason"] = EXIT_END

@@ -332,7 +332,7 @@ def _jsonable(obj: Any) -> Any:
 
 def backtest(
     lake_or_events: Any,
-    strategy: str = "momentum",
+    strategy: Any,
     params: Mapping[str, Any] | None = None,
     config: EngineConfig | Mapping[str, Any] | None = None,
     start: Any = None,
@@ -341,47 +341,33 @@ def backtest(
     seed: int = 0,
     progress: Any = None,
     event_cache: bool = False,
+    inputs: Any = None,
 ) -> BacktestResult:
-    """Backtest ``strategy`` over a lake (path or ``Lake``) or an ``EVENT_DTYPE`` array.
+    """Backtest ``strategy`` (a strategy module) over a lake (path or ``Lake``), an
+    ``EVENT_DTYPE`` array or an ``engine.source.Source``.
 
     ``start``/``end`` bound the replay to ``[start, end)`` (ISO dates or epoch); ``params``
     override the strategy's DEFAULTS; ``config`` an :class:`EngineConfig` or a dict of its fields.
     ``event_cache`` keeps decoded partitions under ``<lake>/_cache`` for faster re-runs; a
-    non-zero ``seed`` sets ``config.seed`` (the latency jitter's seed).
+    non-zero ``seed`` sets ``config.seed`` (the latency jitter's seed). ``inputs``: an input
+    stage whose columns the strategy reads at ``knobs[KNOB_INPUTS + j]`` (``engine.replay``).
     """
-    from memelab.datasets.lake import Lake, parse_time
-    from memelab.strategies import get_strategy
+    from memelab.datasets.lake import parse_time
+    from memelab.engine.source import Source, require_strategy
 
-    module = get_strategy(strategy) if isinstance(strategy, str) else strategy
+    module = require_strategy(strategy)
     if isinstance(config, Mapping):
         config = EngineConfig.from_dict(config)
     config = config or EngineConfig()
     if seed:
         config = config.replace(seed=seed)
     lo, hi = parse_time(start), parse_time(end)
-    mint_names = None
-    if isinstance(lake_or_events, np.ndarray):
-        source = f"<{len(lake_or_events)} events in memory>"
-    else:
-        lake = (
-            lake_or_events if isinstance(lake_or_events, Lake) else Lake(os.fspath(lake_or_events))
-        )
-        lake_or_events = lake
-        source = str(lake.root)
+    src = Source.open(lake_or_events, lo, hi, config, honeypot)
     replay, raw = run_replay(
-        lake_or_events,
-        module,
-        params,
-        config,
-        lo,
-        hi,
-        honeypot=honeypot,
-        progress=progress,
-        event_cache=event_cache,
+        src, module, params, config, progress=progress, event_cache=event_cache, inputs=inputs
     )
-    if not isinstance(lake_or_events, np.ndarray):
-        names = lake_or_events.dictionary("mints").to_numpy(zero_copy_only=False)
-        mint_names = np.asarray(names, dtype=object)
+    source = src.label
+    mint_names = src.mint_names()
     used = {k: replay.params[k].item() for k in replay.params.dtype.names}
     return BacktestResult(
         raw=raw,

@@ -17,6 +17,7 @@ def make_events(rows: list[tuple]) -> np.ndarray:
         ev[i]["ts"] = int(round(t * S))
         ev[i]["slot"] = i
         ev[i]["mint"] = mint
+        ev[i]["pool"] = mint  # one pool per mint
         ev[i]["trader"] = trader
         ev[i]["side"] = side
         ev[i]["sol"] = sol

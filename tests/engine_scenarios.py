@@ -11,7 +11,7 @@ import math
 import types
 
 import numpy as np
-from memelab.datasets.schemas import EVENT_DTYPE
+from memelab.datasets.schemas import EVENT_DTYPE, KIND_LIQUIDITY, KIND_TRADE
 from numba import njit
 
 VS0 = 30.0  # fresh pump.fun curve: virtual SOL
@@ -38,9 +38,11 @@ class Tape:
 
     def _add(self, t, mint, trader, side, sol, tokens, vs, vt, venue=0, price=None):
         px = vs / vt if price is None else price
+        kind = KIND_TRADE if side != 0 else KIND_LIQUIDITY
         self.rows.append(
-            (T0 + int(round(t * S)), 0, mint, trader, side, venue, sol, tokens, px, vs, vt, np.nan)
-        )
+            (T0 + int(round(t * S)), 0, mint, trader, side, venue, kind, mint, sol, tokens, px,
+             vs, vt, np.nan)
+        )  # fmt: skip
 
     def create(
         self, t: float, mint: int, vs: float = VS0, vt: float = VT0, trader: int = 1
@@ -186,6 +188,8 @@ def random_market(n: int, n_mints: int, seed: int) -> np.ndarray:
             rng.integers(0, 200),
             side,
             0,
+            0,
+            m,
             sol,
             tokens,
             vs[m] / vt[m],

@@ -44,7 +44,7 @@ def make_market(
             sol = abs(new_vs - vs)
             vs = new_vs
             vt = K_CURVE / vs
-            rows.append((t, 0, m, j % 37, side, 0, sol, tokens, vs / vt, vs, vt, np.nan))
+            rows.append((t, 0, m, j % 37, side, 0, 0, m, sol, tokens, vs / vt, vs, vt, np.nan))
     ev = np.array(rows, dtype=EVENT_DTYPE)
     return ev[np.argsort(ev["ts"], kind="stable")]
 

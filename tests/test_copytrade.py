@@ -8,8 +8,8 @@ from _wallet_events import S, alpha_market
 from memelab.engine import backtest, check_lookahead
 from memelab.engine.replay import ReplayContext, make_params
 from memelab.engine.risk import KNOB_EQUITY, KNOB_MIN_SCORE, N_KNOBS
+from memelab.strategies import copytrade, get_strategy
 from memelab.strategies import copytrade as ct
-from memelab.strategies import get_strategy
 
 EASY = {"vote_min_outcomes": 1, "min_weight": 1.0}
 
@@ -87,14 +87,14 @@ def test_the_risk_managers_min_score_knob_silences_the_vote(market):
 
 
 def test_backtest_runs_copytrade_with_the_engines_exits_deterministically(market):
-    a = backtest(market, strategy="copytrade", params=EASY)
-    b = backtest(market, strategy="copytrade", params=EASY)
+    a = backtest(market, strategy=copytrade, params=EASY)
+    b = backtest(market, strategy=copytrade, params=EASY)
     assert a.metrics["trades"] >= 2
     assert a.trades.equals(b.trades)
     assert set(a.trades.signal_id) <= set(_requests(market))
 
 
 def test_lookahead_guard_passes_for_copytrade(market):
-    report = check_lookahead(market, "copytrade", params=EASY)
+    report = check_lookahead(market, copytrade, params=EASY)
     assert report.passed, report.first_difference
     assert report.orders_checked >= 1 and report.events_perturbed > 100

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from memelab.cli.main import app
+from memelab.strategies import momentum
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -90,12 +91,12 @@ def test_event_cache_replays_identically_and_is_invalidated_by_new_rows(lake, tm
     copy = tmp_path / "lake"
     shutil.copytree(lake, copy)
     store = Lake(copy)
-    plain = backtest(store)
-    first = backtest(store, event_cache=True)  # builds the cache
+    plain = backtest(store, momentum)
+    first = backtest(store, momentum, event_cache=True)  # builds the cache
     entries = sorted((copy / CACHE_DIR).glob("date=*.npy"))
     assert entries
     built = [p.stat().st_mtime_ns for p in entries]
-    again = backtest(store, event_cache=True)  # reads it, without rebuilding
+    again = backtest(store, momentum, event_cache=True)  # reads it, without rebuilding
     assert [p.stat().st_mtime_ns for p in entries] == built
     for res in (first, again):
         assert res.raw.trades.tobytes() == plain.raw.trades.tobytes()
@@ -115,11 +116,11 @@ def test_signal_ids_are_the_same_in_a_later_window_of_the_same_lake(lake):
 
     params = {"min_return": 0.05, "min_buy_sol": 1.0}
     store = Lake(lake)
-    whole = backtest(store, params=params)
+    whole = backtest(store, momentum, params=params)
     entries = whole.raw.orders[whole.raw.orders["side"] > 0]
     assert len(entries) >= 4
     cut = int(entries["ts"][len(entries) // 2])  # a window starting at a mid-run signal
-    later = backtest(store, params=params, start=cut)
+    later = backtest(store, momentum, params=params, start=cut)
     events = store.load_events()
     later_entries = later.raw.orders[later.raw.orders["side"] > 0]
     ids = later_entries["signal_id"]

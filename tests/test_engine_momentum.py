@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from engine_scenarios import T0, Tape
 from memelab.engine.replay import run_replay
-from memelab.strategies import get_strategy
+from memelab.strategies import get_strategy, momentum
 
 S = 1_000_000_000
 
 
 def entry_requests(tape: Tape, params=None):
-    _, out = run_replay(tape.events(), "momentum", params)
+    _, out = run_replay(tape.events(), momentum, params)
     return out.orders[out.orders["side"] > 0]
 
 

@@ -11,6 +11,7 @@ from memelab.datasets.ingest import ingest
 from memelab.datasets.schemas import VENUES
 from memelab.engine import EngineConfig, backtest
 from memelab.engine.replay import run_replay
+from memelab.strategies import momentum
 from numba import njit
 
 SUBSTREAMS = "trades/substreams_block/trades_block_355327313.json"
@@ -61,7 +62,7 @@ def test_real_swaps_without_reserves_fill_on_the_fallback_pool_at_the_last_trade
 def test_momentum_replays_the_real_block_and_passes_the_lookahead_guard(real_lake):
     from memelab.engine import check_lookahead
 
-    res = backtest(real_lake)
+    res = backtest(real_lake, momentum)
     assert res.metrics["events"] == 87
     assert res.metrics["final_equity"] == pytest.approx(100.0)  # one block: no breakout to trade
-    assert check_lookahead(real_lake.load_events(), "momentum").passed
+    assert check_lookahead(real_lake.load_events(), momentum).passed

@@ -7,6 +7,7 @@ import pytest
 from engine_scenarios import LEAKY, random_market
 from memelab.engine import EngineConfig, backtest, check_lookahead
 from memelab.engine.replay import Replay, _context_from_events, run_replay
+from memelab.strategies import momentum
 
 LAGGY = EngineConfig(latency_s=6.0, slippage_tol=0.01)  # some entries fail on slippage
 
@@ -17,8 +18,8 @@ def market() -> np.ndarray:
 
 
 def test_same_events_and_params_give_bit_identical_trades(market):
-    _, a = run_replay(market, "momentum")
-    _, b = run_replay(market, "momentum")
+    _, a = run_replay(market, momentum)
+    _, b = run_replay(market, momentum)
     assert len(a.trades) > 5
     assert a.trades.tobytes() == b.trades.tobytes()
     assert a.fills.tobytes() == b.fills.tobytes()
@@ -26,7 +27,7 @@ def test_same_events_and_params_give_bit_identical_trades(market):
 
 
 def test_feeding_in_chunks_gives_the_same_result_as_one_pass(market):
-    _, whole = run_replay(market, "momentum")
+    _, whole = run_replay(market, momentum)
     ctx = _context_from_events(market)
     replay = Replay(
         __import__("memelab.strategies.momentum").strategies.momentum, None, None, ctx, capacity=8
@@ -40,7 +41,7 @@ def test_feeding_in_chunks_gives_the_same_result_as_one_pass(market):
 
 
 def test_signal_ids_are_global_event_indices_of_the_triggering_event(market):
-    _, out = run_replay(market, "momentum")
+    _, out = run_replay(market, momentum)
     entries = out.orders[(out.orders["side"] > 0) & (out.orders["verdict"] == 0)]
     by_signal = dict(zip(entries["signal_id"].tolist(), entries["ts"].tolist(), strict=True))
     for trade in out.trades:
@@ -50,7 +51,7 @@ def test_signal_ids_are_global_event_indices_of_the_triggering_event(market):
 
 
 def test_lookahead_guard_passes_for_momentum(market):
-    report = check_lookahead(market, "momentum")
+    report = check_lookahead(market, momentum)
     assert report.passed, report.first_difference
     assert report.orders_checked > 5 and report.fills_checked > 5
 
@@ -62,7 +63,7 @@ def test_lookahead_guard_catches_a_strategy_that_reads_future_prices(market):
 
 
 def test_trades_equity_and_cash_reconcile(market):
-    res = backtest(market, config=LAGGY)
+    res = backtest(market, momentum, config=LAGGY)
     m = res.metrics
     t = res.trades
     failed_entry = res.fills[(res.fills["side"] > 0) & (res.fills["status"] != "ok")][
@@ -75,7 +76,7 @@ def test_trades_equity_and_cash_reconcile(market):
 
 
 def test_to_vectorbt_agrees_with_our_total_return_and_trade_count(market):
-    res = backtest(market, config=LAGGY)
+    res = backtest(market, momentum, config=LAGGY)
     assert res.metrics["failed_tx"] > 0  # failed-tx fees must be carried into vectorbt too
     pf = res.to_vectorbt()
     assert pf.total_return() == pytest.approx(res.metrics["total_return"], rel=1e-9, abs=1e-12)
@@ -86,4 +87,4 @@ def test_unsorted_events_are_refused_with_the_offending_index(market):
     shuffled = market[:100].copy()
     shuffled[[10, 11]] = shuffled[[11, 10]]
     with pytest.raises(ValueError, match="out of time order at chunk index 11"):
-        run_replay(shuffled, "momentum")
+        run_replay(shuffled, momentum)

@@ -8,7 +8,14 @@ import pyarrow.parquet as pq
 import pytest
 from memelab.datasets import Lake
 from memelab.datasets.lake import parquet_write_options
-from memelab.datasets.schemas import EVENT_DTYPE, SWAPS_SCHEMA, VENUE_ID
+from memelab.datasets.schemas import (
+    EVENT_DTYPE,
+    EVENT_SOURCE_COLUMNS,
+    KIND_LIQUIDITY,
+    KIND_TRADE,
+    SWAPS_TABLE_SCHEMA,
+    VENUE_ID,
+)
 
 T0 = 1_767_225_600 * 10**9
 N = 3_000
@@ -76,7 +83,7 @@ def test_lake_writes_numeric_columns_with_fast_encodings_and_strings_with_zstd(t
 
 def test_lake_files_round_trip_every_value_and_duckdb_reads_them(lake):
     table = lake.read("swaps")
-    assert table.schema.remove_metadata() == SWAPS_SCHEMA.remove_metadata()
+    assert table.schema.remove_metadata() == SWAPS_TABLE_SCHEMA.remove_metadata()
     assert table.num_rows == N
     assert table.column("fee").null_count == N // 3
     assert np.isnan(table.column("virtual_sol_reserves").to_numpy()).sum() == len(range(0, N, 7))
@@ -140,14 +147,17 @@ def test_interleave_kernel_writes_each_column_into_its_field():
     from memelab.datasets.events_nb import interleave_events_nb
 
     n = 4
-    cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(EVENT_DTYPE.names)]
+    names = [f for f, _ in EVENT_SOURCE_COLUMNS]
+    cols = [np.arange(n, dtype=EVENT_DTYPE[f]) * (k + 1) for k, f in enumerate(names)]
     cols[-1] = np.array([np.nan, 1.5, -2.0, 0.0])
     for col in cols:  # as the reader passes them (the signature compiled for it)
         col.flags.writeable = False
     out = np.zeros(n + 2, dtype=EVENT_DTYPE)
     interleave_events_nb(out, *cols)
-    for name, col in zip(EVENT_DTYPE.names, cols, strict=True):
+    for name, col in zip(names, cols, strict=True):
         assert np.array_equal(out[name][:n], col, equal_nan=True)
+    side = out["side"][:n]
+    assert out["kind"][:n].tolist() == [KIND_TRADE if s else KIND_LIQUIDITY for s in side]
     assert out["ts"][n:].tolist() == [0, 0]  # rows past the columns untouched
 
 

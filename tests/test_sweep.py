@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from memelab.engine.replay import run_replay
 from memelab.research.sweeps.sweep import run_sweep, space_for
-from memelab.strategies import get_strategy
+from memelab.strategies import get_strategy, momentum
 from sweep_markets import CONFIG, GRID, make_market
 
 
@@ -17,12 +17,12 @@ def noise():
 
 @pytest.fixture(scope="module")
 def sweep_noise(noise):
-    return run_sweep(noise, "momentum", space_for("momentum", GRID), config=CONFIG, batch_size=5)
+    return run_sweep(noise, momentum, space_for(momentum, GRID), config=CONFIG, batch_size=5)
 
 
 def _reference(events, params):
     """One-at-a-time replay; metrics folded with plain Python in record order."""
-    _, out = run_replay(events, "momentum", params, CONFIG)
+    _, out = run_replay(events, momentum, params, CONFIG)
     pnl = [float(t["exit_sol"] - t["entry_sol"]) for t in out.trades]
     total = 0.0
     for x in pnl:
@@ -67,7 +67,7 @@ def test_sweep_metrics_equal_one_at_a_time_backtests_bit_for_bit(noise, sweep_no
 
 def test_sweep_is_independent_of_batch_and_tile_size_and_deterministic(noise, sweep_noise):
     again = run_sweep(
-        noise, "momentum", space_for("momentum", GRID), config=CONFIG, batch_size=24,
+        noise, momentum, space_for(momentum, GRID), config=CONFIG, batch_size=24,
         tile_events=777,
     )  # fmt: skip
     assert again.table.equals(sweep_noise.table)
@@ -80,7 +80,7 @@ def test_bucket_returns_compound_to_the_total_return(sweep_noise):
 
 
 def test_constraint_and_random_draw_select_rows_of_the_grid():
-    s = space_for("momentum", GRID, n_random=10, constraint="min_trades * min_return < 0.5", seed=3)
+    s = space_for(momentum, GRID, n_random=10, constraint="min_trades * min_return < 0.5", seed=3)
     assert len(s) <= 10 and np.all(s["min_trades"] * s["min_return"] < 0.5)
     mod = get_strategy("momentum")
     assert s.dtype == mod.PARAMS_DTYPE
@@ -94,9 +94,7 @@ def test_gates_catch_the_best_of_a_noise_market(sweep_noise):
 
 
 def test_gates_pass_the_best_of_a_planted_edge_market():
-    res = run_sweep(
-        make_market(1, pump=True), "momentum", space_for("momentum", GRID), config=CONFIG
-    )
+    res = run_sweep(make_market(1, pump=True), momentum, space_for(momentum, GRID), config=CONFIG)
     g = res.gates()
     assert res.best()["total_return"] > 0
     assert g["dsr"]["dsr"] >= 0.95
@@ -108,14 +106,14 @@ def test_sweep_rejects_a_space_of_another_strategy(noise):
     from memelab.research.sweeps.sweep import SweepError
 
     with pytest.raises(SweepError, match="PARAMS_DTYPE"):
-        run_sweep(noise, "momentum", np.zeros(2, dtype=[("x", "f8")]))
+        run_sweep(noise, momentum, np.zeros(2, dtype=[("x", "f8")]))
 
 
 def test_top_trades_are_each_combinations_best_trades_of_its_backtest(noise):
-    space = space_for("momentum", GRID)[[0, 5]]
-    res = run_sweep(noise, "momentum", space, config=CONFIG, top_k=3)
+    space = space_for(momentum, GRID)[[0, 5]]
+    res = run_sweep(noise, momentum, space, config=CONFIG, top_k=3)
     for j in range(2):
-        _, out = run_replay(noise, "momentum", {n: space[j][n] for n in GRID}, CONFIG)
+        _, out = run_replay(noise, momentum, {n: space[j][n] for n in GRID}, CONFIG)
         pnl = out.trades["exit_sol"] - out.trades["entry_sol"]
         want = out.trades[np.argsort(-pnl, kind="stable")[:3]]
         got = res.top_trades[res.top_trades["combo"] == j]
@@ -129,10 +127,10 @@ def test_sweep_metrics_match_the_engines_backtest_metrics():
     from memelab.engine import backtest
 
     events = make_market(1, n_mints=24, pump=True)
-    space = space_for("momentum", GRID)[[0, 9, 17]]
-    res = run_sweep(events, "momentum", space, config=CONFIG)
+    space = space_for(momentum, GRID)[[0, 9, 17]]
+    res = run_sweep(events, momentum, space, config=CONFIG)
     for j in range(len(space)):
-        m = backtest(events, "momentum", {n: space[j][n] for n in GRID}, CONFIG).metrics
+        m = backtest(events, momentum, {n: space[j][n] for n in GRID}, CONFIG).metrics
         row = res.table.iloc[j]
         assert row["n_trades"] == m["trades"] > 0
         for key in ("win_rate", "total_return", "final_equity", "max_drawdown", "exposure"):

@@ -10,6 +10,7 @@ from memelab.datasets.lake import Lake
 from memelab.research.sweeps.distributed import run_sweep_distributed
 from memelab.research.sweeps.sweep import run_sweep, space_for
 from memelab.research.validation.walkforward import walk_forward_validate
+from memelab.strategies import momentum
 from sweep_markets import CONFIG, GRID, make_market
 
 
@@ -55,10 +56,10 @@ def client():
 
 
 def test_dask_local_cluster_sweep_equals_in_process_sweep(lake, client):
-    space = space_for("momentum", GRID)
-    local = run_sweep(lake.root, "momentum", space, config=CONFIG)
+    space = space_for(momentum, GRID)
+    local = run_sweep(lake.root, momentum, space, config=CONFIG)
     dist = run_sweep_distributed(
-        lake.root, "momentum", space, config=CONFIG, client=client, chunk_combos=7, top_k=2
+        lake.root, momentum, space, config=CONFIG, client=client, chunk_combos=7, top_k=2
     )
     assert dist.meta["dask"]["chunks"] == 4
     assert len(client.scheduler_info()["workers"]) == 2
@@ -66,19 +67,19 @@ def test_dask_local_cluster_sweep_equals_in_process_sweep(lake, client):
     pd.testing.assert_frame_equal(dist.table, local.table, check_exact=True)
     assert np.array_equal(dist.bucket_returns, local.bucket_returns)
     assert np.array_equal(dist.bucket_edges, local.bucket_edges)
-    top = run_sweep(lake.root, "momentum", space, config=CONFIG, top_k=2).top_trades
+    top = run_sweep(lake.root, momentum, space, config=CONFIG, top_k=2).top_trades
     pd.testing.assert_frame_equal(dist.top_trades, top, check_exact=True)
     assert top["combo"].value_counts().max() <= 2
 
 
 def test_dask_walk_forward_split_by_time_equals_in_process(lake, client):
-    space = space_for("momentum", {"min_return": [0.02, 0.05, 0.1], "min_trades": [3, 6]})
+    space = space_for(momentum, {"min_return": [0.02, 0.05, 0.1], "min_trades": [3, 6]})
     minute = 60 * 10**9
     kw = dict(
         train=20 * minute, test=10 * minute, embargo=minute, config=CONFIG, buckets_per_fold=8
     )
-    local = walk_forward_validate(lake.root, "momentum", space, **kw)
-    dist = walk_forward_validate(lake.root, "momentum", space, client=client, **kw)
+    local = walk_forward_validate(lake.root, momentum, space, **kw)
+    dist = walk_forward_validate(lake.root, momentum, space, client=client, **kw)
     # ~45 min of data; tests end at 31 and 41 min (51 does not fit)
     assert len(local.folds) == 2
     pd.testing.assert_frame_equal(dist.folds, local.folds, check_exact=True)

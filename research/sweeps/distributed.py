@@ -15,11 +15,13 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from memelab.engine.config import EngineConfig
+from memelab.engine.source import require_strategy
 from memelab.research.sweeps.sweep import (
     SweepError,
     SweepResult,
@@ -32,7 +34,7 @@ from memelab.research.sweeps.sweep import (
 
 def _sweep_task(
     lake_path: str,
-    strategy: str,
+    strategy_module: str,
     space: np.ndarray,
     combo_ids: np.ndarray,
     config: EngineConfig,
@@ -43,10 +45,13 @@ def _sweep_task(
     memory_mb: float,
     top_k: int = 0,
 ) -> tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]:
-    """Runs on a worker: the worker opens the lake at ``lake_path`` itself."""
+    """Runs on a worker: the worker opens the lake at ``lake_path`` and imports the strategy
+    module by its import path itself (modules do not pickle)."""
+    import importlib
+
     res = run_sweep(
         lake_path,
-        strategy,
+        importlib.import_module(strategy_module),
         space,
         config=config,
         start=start,
@@ -62,7 +67,7 @@ def _sweep_task(
 
 def run_sweep_distributed(
     lake_path: str | os.PathLike[str],
-    strategy: str = "momentum",
+    strategy: ModuleType,
     space: np.ndarray | None = None,
     config: EngineConfig | None = None,
     start: int | None = None,
@@ -88,6 +93,7 @@ def run_sweep_distributed(
     t_start = time.perf_counter()
     lake_path = os.path.abspath(os.fspath(lake_path))
     config = config or EngineConfig()
+    strategy = require_strategy(strategy)
     space = space_for(strategy) if space is None else np.asarray(space)
     if len(space) == 0:
         raise SweepError("empty parameter space")
@@ -114,14 +120,16 @@ def run_sweep_distributed(
         for i, lo_i in enumerate(bounds):
             ids = np.arange(lo_i, min(lo_i + chunk_combos, len(space)))
             fut = client.submit(
-                _sweep_task, lake_path, strategy, space[ids], ids, config, start, end, edges,
+                _sweep_task, lake_path, strategy.__name__, space[ids], ids, config, start, end, edges,
                 threads_per_task, memory_mb, top_k, pure=False,
             )  # fmt: skip
             futures[fut] = i
         parts: dict[int, tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]] = {}
         done: Iterable = as_completed(list(futures))
         if progress is not None:
-            done = progress(done, total=len(futures), desc=f"sweep {strategy} (dask)", unit="chunk")
+            done = progress(
+                done, total=len(futures), desc=f"sweep {strategy.NAME} (dask)", unit="chunk"
+            )
         for fut in done:
             parts[futures[fut]] = fut.result()
             fut.release()
@@ -135,7 +143,7 @@ def run_sweep_distributed(
     returns = np.concatenate([p[1] for p in ordered], axis=1)
     top_trades = pd.concat([p[3] for p in ordered], ignore_index=True) if top_k > 0 else None
     meta = {
-        "strategy": strategy,
+        "strategy": strategy.NAME,
         "combos": int(len(space)),
         "events": int(ordered[0][2]),
         "seconds": time.perf_counter() - t_start,
@@ -147,4 +155,4 @@ def run_sweep_distributed(
         "source": lake_path,
         "dask": {"scheduler": scheduler or "LocalCluster", "chunks": len(bounds)},
     }
-    return SweepResult(strategy, space, table, returns, edges, meta, top_trades)
+    return SweepResult(strategy.NAME, space, table, returns, edges, meta, top_trades)

@@ -26,17 +26,15 @@ import numpy as np
 import pandas as pd
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
-from memelab.engine.replay_nb import HEADROOM, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
+from memelab.engine.replay_nb import HEADROOM, M_CREATOR, M_MINT, MARKET_FIELDS, bind_pools_nb
 from memelab.engine.risk import (
     I_EXPOSURE_NS,
     I_FIRST_TS,
     I_LAST_TS,
-    N_ACCT,
-    N_IACCT,
-    N_KNOBS,
     N_REJECT,
     REJECT_REASONS,
 )
+from memelab.engine.state import ReplayState
 from memelab.research.sweeps import sweep_nb as snb
 from memelab.research.sweeps.params import build_space
 from memelab.research.validation.gates import (
@@ -187,14 +185,14 @@ def selection_gates(
 
 
 # ------------------------------------------------------------------ driver
-def _strategy(strategy: str | ModuleType) -> ModuleType:
-    from memelab.strategies import get_strategy
+def _strategy(strategy: ModuleType) -> ModuleType:
+    from memelab.engine.source import require_strategy
 
-    return get_strategy(strategy) if isinstance(strategy, str) else strategy
+    return require_strategy(strategy)
 
 
 def space_for(
-    strategy: str | ModuleType,
+    strategy: ModuleType,
     grid: Mapping[str, list] | None = None,
     n_random: int | None = None,
     constraint: str | None = None,
@@ -209,56 +207,36 @@ def space_for(
 
 
 class _Source:
-    """Events for the sweep: an in-memory array or a lake streamed by date partition."""
+    """The sweep's view of an ``engine.source.Source``: chunks kept in memory when small."""
 
     def __init__(self, source: Any, config: EngineConfig, start: int | None, end: int | None):
-        from memelab.engine import replay as rp
+        from memelab.engine.source import Source
 
+        self.src = Source.open(source, start, end, config)
         self.start, self.end = start, end
-        if isinstance(source, np.ndarray):
-            ev = source
-            if start is not None or end is not None:
-                lo = np.searchsorted(ev["ts"], start) if start is not None else 0
-                hi = np.searchsorted(ev["ts"], end) if end is not None else len(ev)
-                ev = ev[lo:hi]
-            self.ctx = rp._context_from_events(ev)
-            self.first_index = int(np.searchsorted(source["ts"], start)) if start is not None else 0
-            self.honeypot = np.zeros(self.ctx.n_mints, dtype=np.uint8)
-            self._chunks: list[np.ndarray] | None = [np.ascontiguousarray(ev)] if len(ev) else []
-            self.lake = None
-        else:
-            from memelab.datasets.lake import Lake
-
-            self.lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
-            self.lake.require()
-            self.ctx = rp._context_from_lake(self.lake, start)
-            self.honeypot = rp.lake_honeypots(self.lake, config, self.ctx.n_mints).astype(np.uint8)
-            self.first_index = rp.events_before(self.lake, start)
-            self._chunks = None
+        self.lake = self.src.lake
+        self.ctx = self.src.ctx
+        self.first_index = self.src.first_index
+        self.honeypot = self.src.honeypot.astype(np.uint8)
+        self._chunks: list[np.ndarray] | None = None
+        if self.lake is None:
+            self._chunks = list(self.src.chunks())
 
     def cache(self, max_events: int) -> None:
         """Keep the chunks in memory when the window has at most ``max_events`` events."""
         if self._chunks is None and self.lake.event_count() <= max_events:
-            self._chunks = list(self.lake.iter_events(self.start, self.end))
+            self._chunks = list(self.src.chunks(stream=False))
 
     def chunks(self) -> Iterator[np.ndarray]:
         if self._chunks is not None:
             return iter(self._chunks)
-        return self.lake.iter_events(self.start, self.end)
+        return self.src.chunks(stream=False)
 
     def time_range(self) -> tuple[int, int]:
-        """Array: first and last event. Lake: the manifest's range clipped to the window (so
-        every process derives the same bucket edges without reading events)."""
-        if self.lake is None:
-            if not self._chunks:
-                raise SweepError("no events in the requested window")
-            return int(self._chunks[0]["ts"][0]), int(self._chunks[-1]["ts"][-1])
-        lo, hi = self.lake.manifest("swaps")["time_range"]
-        lo = max(lo, self.start) if self.start is not None else lo
-        hi = min(hi, self.end - 1) if self.end is not None else hi
-        if hi < lo:
-            raise SweepError(f"no events in the requested window of lake {self.lake.root}")
-        return int(lo), int(hi)
+        try:
+            return self.src.time_range()
+        except ValueError as exc:
+            raise SweepError(str(exc)) from None
 
 
 def default_bucket_edges(lo: int, hi: int, n_buckets: int) -> np.ndarray:
@@ -280,7 +258,7 @@ def _per_combo_bytes(n_mints: int, state_bytes: int) -> int:
 
 def run_sweep(
     source: Any,
-    strategy: str | ModuleType = "momentum",
+    strategy: ModuleType,
     space: np.ndarray | None = None,
     config: EngineConfig | None = None,
     start: int | None = None,
@@ -418,18 +396,12 @@ def _run_batch(
 ) -> int:  # fmt: skip
     b = len(params)
     n = int(src.ctx.n_mints)
-    market = np.zeros((b, n, MARKET_FIELDS))
-    market[:, :, [M_VSOL, M_VTOK, M_PRICE]] = np.nan
-    mint_slot = np.full((b, n), -1, dtype=np.int64)
-    slots = np.zeros((b, MAX_SLOTS), dtype=POS_DTYPE)
-    acct = np.zeros((b, N_ACCT))
-    iacct = np.zeros((b, N_IACCT), dtype=np.int64)
-    rejects = np.zeros((b, N_REJECT), dtype=np.int64)
-    knobs = np.zeros((b, N_KNOBS))
-    orders = np.zeros((b, BUFFER_CAPACITY), dtype=ORDER_DTYPE)
-    fills = np.zeros((b, BUFFER_CAPACITY), dtype=FILL_DTYPE)
-    trades = np.zeros((b, BUFFER_CAPACITY), dtype=TRADE_DTYPE)
-    equity = np.zeros((b, BUFFER_CAPACITY), dtype=EQUITY_DTYPE)
+    st = ReplayState.new(n, BUFFER_CAPACITY, batch=b, n_pools=src.ctx.pools)
+    # Pool -> mint and creator bindings are the same for every combination: bound once per
+    # chunk on a template and copied (the engine's Replay.feed does the same binding).
+    template = ReplayState.new(1, 0, n_pools=src.ctx.pools).market
+    creator = np.full(n, -1, dtype=np.int64)
+    creator[: len(src.ctx.creator)] = src.ctx.creator[:n]
     acc_f = np.zeros((b, snb.N_ACC_F))
     acc_f[:, snb.F_PEAK_EQ] = config.initial_equity
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
@@ -443,19 +415,26 @@ def _run_batch(
         top_mint = int(chunk["mint"].max()) if len(chunk) else -1
         if top_mint >= n:
             raise SweepError(f"event mint id {top_mint} outside the lake's {n} mints")
+        top_pool = int(chunk["pool"].max()) if len(chunk) else -1
+        if top_pool >= src.ctx.pools:
+            raise SweepError(f"event pool id {top_pool} outside the lake's {src.ctx.pools} pools")
+        clash = bind_pools_nb(chunk, template, creator)
+        if clash >= 0:
+            raise SweepError(f"event {clash} of a chunk: its pool already trades another mint")
+        st.market[:, :, [M_MINT, M_CREATOR]] = template[None, :, [M_MINT, M_CREATOR]]
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
+            tile = chunk[lo : lo + tile_events]
             kernel(
-                chunk[lo : lo + tile_events], offset + lo, cfg_arr, venues, src.honeypot,
-                mod.on_event, params, sstates, knobs, market, mint_slot, slots, acct, iacct,
-                rejects, orders, fills, trades, equity, acc_f, acc_i, edges, bucket_eq, top,
-                top_n,
+                tile, offset + lo, np.zeros((len(tile), 0)), cfg_arr, venues, src.honeypot,
+                mod.on_event, params, sstates, *st.arrays(), acc_f, acc_i, edges, bucket_eq,
+                top, top_n,
             )  # fmt: skip
         offset += len(chunk)
     n_events = offset - src.first_index
     snb.sweep_finish_nb(
-        cfg_arr, venues, market, mint_slot, slots, acct, iacct, fills, trades, equity,
-        acc_f, acc_i, edges, bucket_eq, top, top_n,
+        cfg_arr, venues, st.market, st.mint_slot, st.slots, st.acct, st.iacct, st.fills,
+        st.trades, st.equity, acc_f, acc_i, edges, bucket_eq, top, top_n,
     )  # fmt: skip
     for j, i in enumerate(idx):
         if top_n[j]:
@@ -464,7 +443,8 @@ def _run_batch(
             top_all.append((int(i), kept[order].copy()))
     acc_f_all[idx] = acc_f
     acc_i_all[idx] = acc_i
-    rejects_all[idx] = rejects
+    rejects_all[idx] = st.rejects
+    iacct = st.iacct
     span = (iacct[:, I_LAST_TS] - iacct[:, I_FIRST_TS]).astype(np.float64)
     exposure_all[idx] = np.divide(
         iacct[:, I_EXPOSURE_NS].astype(np.float64), span, out=np.zeros(b), where=span > 0

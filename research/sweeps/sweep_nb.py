@@ -139,8 +139,8 @@ def drain_nb(
 # cache (and a dispatcher-typed signature it cannot key a cache on). Everything it calls except
 # ``replay_nb`` is cached; the rest costs one compile per process.
 def _sweep_chunk(
-    events, offset, cfg_arr, venues, honeypot, on_event, params, sstates, knobs,
-    market, mint_slot, slots, acct, iacct, rejects, orders, fills, trades, equity,
+    events, offset, inputs, cfg_arr, venues, honeypot, on_event, params, sstates,
+    market, mint_slot, slots, acct, iacct, rejects, knobs, orders, fills, trades, equity,
     acc_f, acc_i, bucket_edges, bucket_eq, top, top_n,
 ):  # fmt: skip
     """Replay ``events`` (global index ``offset``) for every combination ``b`` of the batch.
@@ -155,9 +155,9 @@ def _sweep_chunk(
         i = 0
         while i < n:
             i = replay_nb(
-                events, i, offset, cfg, venues, honeypot, on_event, params[b],
-                state_row(sstates, b), knobs[b], market[b], mint_slot[b], slots[b], acct[b],
-                iacct[b], rejects[b], orders[b], fills[b], trades[b], equity[b],
+                events, i, offset, inputs, cfg, venues, honeypot, on_event, params[b],
+                state_row(sstates, b), market[b], mint_slot[b], slots[b], acct[b], iacct[b],
+                rejects[b], knobs[b], orders[b], fills[b], trades[b], equity[b],
             )  # fmt: skip
             drain_nb(b, trades[b], fills[b], equity[b], iacct[b], acc_f, acc_i, bucket_edges,
                      bucket_eq, top, top_n)  # fmt: skip

@@ -55,7 +55,7 @@ class WalkForwardResult:
 
 def walk_forward_validate(
     source: Any,
-    strategy: str,
+    strategy: Any,
     space: np.ndarray,
     train: int,
     test: int,
@@ -77,6 +77,9 @@ def walk_forward_validate(
     run as separate tasks at once: the walk-forward is split by time ranges, each worker reading
     its window from the lake. Results equal the in-process path's.
     """
+    from memelab.engine.source import require_strategy
+
+    strategy = require_strategy(strategy)  # a strategy module
     config = config or EngineConfig()
     lo, hi = _Source(source, config, None, None).time_range()
     windows = walk_forward_windows(lo, hi + 1, train, test, step, expanding, purge, embargo)
@@ -143,7 +146,7 @@ def walk_forward_validate(
         gates.get("dsr", {}).get("passed", False) and gates.get("pbo", {}).get("passed", False)
     )
     meta = {
-        "strategy": strategy,
+        "strategy": strategy.NAME,
         "combos": int(len(space)),
         "folds": len(rows),
         "train_ns": int(train),
@@ -196,7 +199,7 @@ def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_bucket
                 continue
             edges = default_bucket_edges(t0, t1, n_buckets)
             fut = client.submit(
-                _sweep_task, lake_path, strategy, space, ids, config, lo, hi, edges, 1, 1024.0,
+                _sweep_task, lake_path, strategy.__name__, space, ids, config, lo, hi, edges, 1, 1024.0,
                 pure=False,
             )  # fmt: skip
             futures[fut] = (w.fold, kind, edges)
@@ -207,7 +210,7 @@ def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_bucket
     for fut in done:
         fold, kind, edges = futures[fut]
         table, returns, _, _ = fut.result()
-        got[(fold, kind)] = SweepResult(strategy, space, table, returns, edges)
+        got[(fold, kind)] = SweepResult(strategy.NAME, space, table, returns, edges)
         fut.release()
     for w in windows:
         if (w.fold, "is") in got:
