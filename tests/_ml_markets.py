@@ -46,6 +46,8 @@ def _market(seed: int, tokens: int, span_s: float, mean_gap_s: float, life_s: fl
         ev["vsol"] = np.nan
         ev["vtok"] = np.nan
         ev["fee"] = 0.0
+        if "pool" in EVENT_DTYPE.names:  # the engine's pool key: one pool per token here
+            ev["pool"] = m
         parts.append(ev)
     out = np.concatenate(parts)
     out = out[np.argsort(out["ts"], kind="stable")]

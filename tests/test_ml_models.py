@@ -156,15 +156,22 @@ def test_report_shows_roc_calibration_and_importances_self_contained(planted, tm
 def test_trainer_runs_from_a_tensor_file_importing_only_torch_and_numpy(planted, tmp_path):
     ds, root, _ = planted
     src = Path(__file__).resolve().parents[1] / "research" / "models" / "transformer.py"
+    code = "\n".join(
+        [
+            "import json, runpy, sys",
+            "sys.argv = ['transformer.py', sys.argv[1], sys.argv[2], '--device', 'cpu',"
+            " '--epochs', '1']",
+            f"runpy.run_path({str(src)!r}, run_name='__main__')",
+        ]
+    )
     code = (
-        "import runpy, sys, json\n"
-        "sys.argv = ['transformer.py', sys.argv[1], sys.argv[2], '--device', 'cpu', '--epochs', '1']\n"
-        "try:\n    runpy.run_path(sys.argv[0] if False else %r, run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('memelab', 'sklearn', 'pandas', 'numba', 'onnx', 'onnxruntime', 'pyarrow'))\n"
-        "print('FORBIDDEN', json.dumps(bad))\n"
-    ) % str(src)
+        "try:\n    "
+        + code.replace("\n", "\n    ")
+        + "\nexcept SystemExit:\n    pass\n"
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        + "('memelab', 'sklearn', 'pandas', 'numba', 'onnx', 'onnxruntime', 'pyarrow'))\n"
+        + "print('FORBIDDEN', json.dumps(bad))\n"
+    )
     env = {**os.environ, "PYTHONPATH": ""}
     out = subprocess.run(
         [sys.executable, "-c", code, str(root / "transformer" / "tensors.npz"), str(tmp_path)],

@@ -60,6 +60,15 @@ class ModelInputStage:
                 stage.warm_up(chunk)
         return stage
 
+    def __deepcopy__(self, memo: dict) -> ModelInputStage:
+        """A copy with its own feature state, sharing the (stateless) predictor: what the
+        engine's look-ahead check makes of a stage to run it twice."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.stream = copy.deepcopy(self.stream, memo)
+        new._start = copy.deepcopy(self._start, memo)
+        return new
+
     def warm_up(self, events: np.ndarray) -> None:
         """Advance the feature state by events before the window (no predictions)."""
         if self._next is not None:
