@@ -109,8 +109,21 @@ def export_onnx(model: Any, path: str | Path, n_features: int, seq_len: int, n_s
     model = model.to("cpu").eval()
     x = torch.zeros(BLOCK, n_features)
     s = torch.zeros(BLOCK, seq_len, n_seq)
-    torch.onnx.export(
-        model, (x, s), str(path), input_names=["x", "seq"], output_names=["prob", "emb"],
-        dynamo=True, external_data=True,
-    )  # fmt: skip
+    import contextlib
+    import io
+    import logging
+    import warnings
+
+    # the exporter reports its steps on stdout (the CLI's --json output) and logs warnings
+    # about optional packages it does not need (torchvision): keep both quiet
+    log = logging.getLogger("torch.onnx")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (x, s), str(path), input_names=["x", "seq"], output_names=["prob", "emb"],
+            dynamo=True, external_data=True, verbose=False,
+        )  # fmt: skip
+    log.setLevel(level)
     return path
