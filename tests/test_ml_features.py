@@ -175,3 +175,14 @@ def test_time_split_purges_label_windows_and_embargoes_each_period():
     for bad in (None, sp.train_range[1] + emb, sp.backtest_from - 1):
         with pytest.raises(ValueError, match="refusing to backtest"):
             check_backtest_start(ranges, bad)
+
+
+def test_an_event_without_a_token_gets_a_zero_row_and_leaves_every_token_untouched():
+    ev = planted_market(seed=8, tokens=3, span_s=300.0)[:400]
+    x0, _ = FeatureStream().update(ev)
+    tick = ev[:1].copy()
+    tick["mint"], tick["trader"], tick["side"] = -1, -1, 0
+    with_tick = np.concatenate([ev[:200], tick, ev[200:]])
+    x1, _ = FeatureStream().update(with_tick)
+    assert np.all(x1[200] == 0.0)
+    assert np.array_equal(np.delete(x1, 200, axis=0), x0)

@@ -81,17 +81,17 @@ def features_nb(
     n_wallets = seen.shape[0]
     for i in range(n):
         ev = events[i]
-        score, recency, size, n_out = scorer_step_nb(ev, first_gidx + i, sp, scorer)
         m = ev.mint
-        ts = ev.ts
-        side = ev.side
-        w = ev.trader
-        if m < 0:
+        if m < 0:  # a clock tick (no token): nothing to learn, an all-zero row
             for k in range(N_FEATURES):
                 out_x[i, k] = 0.0
             if write_seq:
                 out_seq[i, :, :] = 0.0
             continue
+        score, recency, size, n_out = scorer_step_nb(ev, first_gidx + i, sp, scorer)
+        ts = ev.ts
+        side = ev.side
+        w = ev.trader
         vt = ev.vtok
         vs = ev.vsol
         px = vs / vt if (vt == vt and vt > 0.0 and vs == vs and vs > 0.0) else ev.price
