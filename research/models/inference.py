@@ -88,7 +88,10 @@ class Predictor:
             z = ((x.astype(np.float64) - self.mean) / self.scale) * self.coef
             logit = z.sum(axis=1) + self.intercept  # per-row reduction: batch-invariant
             return 1.0 / (1.0 + np.exp(-logit))
-        return self.model.predict_proba(x)[:, 1].astype(np.float64)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):  # see baselines: one thread, fixed order
+            return self.model.predict_proba(x)[:, 1].astype(np.float64)
 
     def embed(self, x: np.ndarray, seq: np.ndarray) -> np.ndarray:
         if self.kind != "transformer":
