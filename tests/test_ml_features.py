@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _ml_markets import T0, planted_market
 from memelab.datasets.schemas import EVENT_DTYPE
 from memelab.engine.lookahead import perturb_after
 from memelab.research.features import features_nb as fnb
@@ -14,8 +15,6 @@ from memelab.research.features.labels_nb import forward_labels_nb
 from memelab.research.features.spec import FEATURE_NAMES, check_spec, feature_spec
 from memelab.research.features.stream import FeatureStream
 from memelab.research.models.splits import check_backtest_start, time_split
-
-from tests._ml_markets import T0, planted_market
 
 S = 1_000_000_000
 

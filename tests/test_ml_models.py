@@ -10,12 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _ml_markets import null_market, planted_market
 from memelab.research.features.build import build_dataset
 from memelab.research.models.inference import Predictor
 from memelab.research.models.registry import read_entry
 from memelab.research.models.train import train_model
-
-from tests._ml_markets import null_market, planted_market
 
 FAST = {"epochs": 6, "patience": 2}
 

@@ -12,11 +12,10 @@ import inspect
 
 import numpy as np
 import pytest
+from _ml_markets import planted_market
 from memelab.engine.lookahead import perturb_after
 from memelab.research.models.stage import ModelInputStage
 from memelab.research.models.train import train_model
-
-from tests._ml_markets import planted_market
 
 THRESHOLD = 0.6
 
