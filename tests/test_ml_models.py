@@ -180,3 +180,20 @@ def test_trainer_runs_from_a_tensor_file_importing_only_torch_and_numpy(planted,
     assert "FORBIDDEN []" in out.stdout, out.stdout
     summary = json.loads(out.stdout.splitlines()[0])
     assert summary["device"] == "cpu" and (tmp_path / "model.pt").exists()
+
+
+def test_walk_forward_retrains_per_fold_and_tests_each_on_data_after_its_own(planted, tmp_path):
+    from memelab.research.models.walkforward import walk_forward_train
+
+    ds, _, _ = planted
+    folds = walk_forward_train(ds, "logreg", tmp_path, train_s=4 * 3600, test_s=2 * 3600,
+                               device="cpu")  # fmt: skip
+    assert len(folds) >= 3
+    for f in folds:
+        e = read_entry(tmp_path / f"fold_{f['fold']}")
+        r = e["ranges"]
+        assert r["valid_range"][1] + r["embargo_ns"] <= r["test_range"][0] == f["test_range"][0]
+        assert r["backtest_from"] <= f["test_range"][0]
+        assert f["test_auc"] > 0.55, f
+    tests = [tuple(f["test_range"]) for f in folds]
+    assert all(a[1] <= b[0] for a, b in zip(tests, tests[1:], strict=False))

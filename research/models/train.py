@@ -21,7 +21,7 @@ from memelab.research.features.build import Dataset
 from memelab.research.features.spec import FEATURE_NAMES, feature_spec
 from memelab.research.models import registry
 from memelab.research.models.metrics import classification_metrics
-from memelab.research.models.splits import time_split
+from memelab.research.models.splits import TimeSplit, time_split
 
 KINDS = ("logreg", "gbm", "transformer")
 
@@ -36,8 +36,11 @@ def train_model(
     embargo_s: float | None = None,
     progress: Any = None,
     similar_source: Any = None,
+    split: TimeSplit | None = None,
 ) -> dict[str, Any]:
-    """Train, evaluate and register one model; returns the CLI's JSON summary."""
+    """Train, evaluate and register one model; returns the CLI's JSON summary.
+
+    ``split`` overrides the default 60/20/20 time split (walk-forward folds pass theirs)."""
     if kind not in KINDS:
         raise ValueError(f"unknown model {kind!r}; choose one of {KINDS}")
     if len(ds) == 0:
@@ -46,7 +49,8 @@ def train_model(
     out.mkdir(parents=True, exist_ok=True)
     horizon_ns = int(ds.meta.get("horizon_s", 60.0) * 1e9)
     embargo_ns = None if embargo_s is None else int(embargo_s * 1e9)
-    split = time_split(ds.ts, horizon_ns, embargo_ns)
+    if split is None:
+        split = time_split(ds.ts, horizon_ns, embargo_ns)
     for name in ("train", "valid", "test"):
         y = ds.y[getattr(split, name)]
         if len(y) == 0 or y.min() == y.max():
