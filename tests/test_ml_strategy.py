@@ -171,3 +171,16 @@ def test_ml_strategy_backtests_a_trained_model_causally_and_passes_the_lookahead
     if "inputs" in inspect.signature(check_lookahead).parameters:
         rep = check_lookahead(win, "ml", params, inputs=ModelInputStage(dirs["transformer"]))
         assert rep.passed, rep.first_difference
+
+
+def test_stage_for_an_event_array_warms_on_the_hours_before_start_and_refuses_earlier(trained):
+    ev, start, dirs = trained
+    with pytest.raises(ValueError, match="refusing to backtest"):
+        ModelInputStage.for_source(dirs["logreg"], ev, None)  # from the first event
+    stage = ModelInputStage.for_source(dirs["logreg"], ev, start, warmup_s=3600.0)
+    win = _window(ev, start, 500)
+    manual = ModelInputStage(dirs["logreg"])
+    manual.warm_up(ev[(ev["ts"] >= start - 3600 * 10**9) & (ev["ts"] < start)])
+    assert np.array_equal(stage(win, 0), manual(win, 0))
+    cold = ModelInputStage(dirs["logreg"])(win, 0)
+    assert not np.array_equal(cold, manual(win, 0))  # the warm-up does carry token history

@@ -60,6 +60,32 @@ class ModelInputStage:
                 stage.warm_up(chunk)
         return stage
 
+    @classmethod
+    def for_source(cls, model_dir: str | os.PathLike[str], source: Any, start: int | None,
+                   warmup_s: float = WARMUP_S) -> ModelInputStage:  # fmt: skip
+        """A stage for a backtest of ``source`` (a lake, its path, or an ``EVENT_DTYPE`` array)
+        from ``start`` (ns; None: the first event): what ``memelab backtest --strategy ml
+        --model DIR`` needs. Refuses a start before the model's ``backtest_from``."""
+        if isinstance(source, np.ndarray):
+            first = int(source["ts"][0]) if len(source) else None
+            start = first if start is None else int(start)
+            check_backtest_start(Predictor(model_dir).meta["ranges"], start, f"model {model_dir}")
+            n_m = int(source["mint"].max()) + 1 if len(source) else 1
+            n_w = int(source["trader"].max()) + 1 if len(source) else 1
+            stage = cls(model_dir, n_m, n_w)
+            lo = np.searchsorted(source["ts"], start - int(warmup_s * 1e9))
+            hi = np.searchsorted(source["ts"], start)
+            if warmup_s > 0 and hi > lo:
+                stage.warm_up(np.ascontiguousarray(source[lo:hi]))
+            return stage
+        from memelab.datasets.lake import Lake
+
+        lake = source if isinstance(source, Lake) else Lake(os.fspath(source))
+        lake.require()
+        if start is None:
+            start = int(lake.manifest("swaps")["time_range"][0])
+        return cls.from_lake(model_dir, lake, start, warmup_s)
+
     def __deepcopy__(self, memo: dict) -> ModelInputStage:
         """A copy with its own feature state, sharing the (stateless) predictor: what the
         engine's look-ahead check makes of a stage to run it twice."""
