@@ -8,6 +8,7 @@ from memelab.cli import check as check_cli
 from memelab.cli import data
 from memelab.cli import demo as demo_cli
 from memelab.cli import live as live_cli
+from memelab.cli import ml as ml_cli
 from memelab.cli import sprt as sprt_cli
 from memelab.cli import sweep as sweep_cli
 from memelab.cli import wallets as wallets_cli
@@ -29,6 +30,9 @@ app.command("sprt")(sprt_cli.sprt)
 app.command("sweep")(sweep_cli.sweep)
 app.command("validate")(sweep_cli.validate)
 app.add_typer(wallets_cli.app, name="wallets", help="Score wallets, find sybils and smart money.")
+app.add_typer(ml_cli.features_app, name="features", help="Causal features and labels for models.")
+app.command("train")(ml_cli.train)
+app.add_typer(ml_cli.models_app, name="models", help="Registered models: list, compare, similar.")
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
 """memelab.research: generic over any strategy it is handed.
 
 Subpackages: ``wallets`` (labels, scoring, vote, graph), ``sprt`` (sequential A/B tests),
-``sweeps`` (parameter sweeps, Dask), ``validation`` (walk-forward, DSR, PBO).
+``sweeps`` (parameter sweeps, Dask), ``validation`` (walk-forward, DSR, PBO), ``features``
+(causal compiled features, labels), ``models`` (baselines, transformer, registry, inference).
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-BUILTIN: tuple[str, ...] = ("momentum", "copytrade")
+BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "ml")
 _REQUIRED = ("NAME", "PARAMS_DTYPE", "DEFAULTS", "SWEEP", "init_state", "on_event")
 
 
