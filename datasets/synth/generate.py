@@ -19,7 +19,13 @@ import pyarrow as pa
 from memelab.datasets import schemas
 from memelab.datasets.lake import NS_PER_DAY, Lake, LakeError
 from memelab.datasets.synth import base58_nb, market_nb
-from memelab.datasets.synth.config import CURVE_VTOK0, TOKEN_SUPPLY, SynthConfig, kernel_params
+from memelab.datasets.synth.config import (
+    CURVE_VTOK0,
+    TOKEN_SUPPLY,
+    SynthConfig,
+    kernel_params,
+    scenario_config,
+)
 
 SOURCE = "synthetic"
 SYNTH_META = "synth.json"  # the generator's arguments, beside the tables (read by calibrate)
@@ -133,7 +139,13 @@ def make_launches(
     honeypot = rng.random(n_tokens) < cfg.p_honeypot
     bundled = (rng.random(n_tokens) < cfg.p_bundled) & ~honeypot
     rug = (rng.random(n_tokens) < cfg.p_rug) & ~honeypot & ~bundled
-    rug_age = np.where(rug, rng.exponential(cfg.rug_mean_age_s, n_tokens) + 5.0, np.inf)
+    if cfg.creator_dump_sigma > 0:  # a rug is a creator's dump too: the same timing
+        dump = cfg.creator_dump_median_s * np.exp(
+            cfg.creator_dump_sigma * rng.standard_normal(n_tokens)
+        )
+        rug_age = np.where(rug, dump + 1.0, np.inf)
+    else:
+        rug_age = np.where(rug, rng.exponential(cfg.rug_mean_age_s, n_tokens) + 5.0, np.inf)
     mints = base58_nb.pump_mints(seed, n_tokens)
     return Launches(mints, t0.astype(np.int64), creator, quality, honeypot, bundled, rug_age)
 
@@ -287,14 +299,22 @@ def synthesize(
     config: SynthConfig | None = None,
     overwrite: bool = False,
     on_day: Callable[[str, int], None] | None = None,
+    scenario: str | None = None,
 ) -> Lake:
     """Generate a synthetic market into a new lake at ``out`` and return the lake.
 
     Tables: ``swaps`` (one partition per day), ``launches``, ``wallets_truth``, ``tokens_truth``.
     Same (tokens, wallets, days, seed, config) -> the same bytes (identical manifest hashes).
-    ``on_day(date, swaps_written)`` is called after each day (for progress bars).
+    ``on_day(date, swaps_written)`` is called after each day (for progress bars). ``scenario``
+    picks a preset (``calibrated`` by default, ``null``, ``planted``) when ``config`` is None;
+    the scenario is recorded in ``synth.json`` and ``tokens_truth``'s manifest source.
     """
-    cfg = config or SynthConfig()
+    if config is None:
+        cfg = scenario_config(scenario or "calibrated")
+    else:
+        cfg = config
+        if scenario is not None and scenario != cfg.scenario:
+            raise ValueError(f"scenario={scenario!r} but config.scenario={cfg.scenario!r}")
     cfg.validate()
     if tokens < 1 or days < 1:
         raise ValueError(f"need tokens >= 1 and days >= 1 (got tokens={tokens}, days={days})")
@@ -347,6 +367,7 @@ def synthesize(
         "wallets": wallets,
         "days": days,
         "seed": seed,
+        "scenario": cfg.scenario,
         "start_ns": start_ns,
         "horizon_ns": horizon,
         "config": asdict(cfg),
