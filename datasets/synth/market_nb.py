@@ -678,21 +678,28 @@ def simulate_tokens_nb(
                     continue
                 side = 1
                 n_buys += 1
-                if null and np.random.random() < 0.5:
-                    # null flow: a sell as likely as a buy, by a random holder, sized so that
-                    # the log price falls as much as a buy of a fresh size would raise it
-                    s_in = min(
+                null_sol = 0.0
+                if null:
+                    # null flow: a size first, then a coin flip for its direction. The sell is
+                    # sized so that the spot falls by as much as the buy would raise it: spot is
+                    # vs^2 / (vs vt) on both venues, a buy takes it x (1 + x)^2, the sell
+                    # x (2 - (1 + x)^2), so the expected change is zero (a martingale). An
+                    # arrival whose sell no holder could fill is dropped whichever way the coin
+                    # falls: dropping only the sell would make the price drift up.
+                    null_sol = min(
                         p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
-                    ) / (1.0 + fee_rate)
-                    vs_to = vs * vs / (vs + s_in)
+                    )
+                    x = null_sol / (1.0 + fee_rate) / vs
+                    vs_to = vs * np.sqrt(max(2.0 - (1.0 + x) * (1.0 + x), 1e-6))
                     need = vs * vt / vs_to - vt
                     j = _pick_holder_nb(q_t, q_tok, n_q, need)
-                    if j < 0:
+                    if j < 0 or q_tok[j] < need:
                         continue
-                    trader = q_w[j]
-                    tokens = min(need, q_tok[j])
-                    q_tok[j] -= tokens
-                    side = -1
+                    if np.random.random() < 0.5:
+                        trader = q_w[j]
+                        tokens = need
+                        q_tok[j] -= tokens
+                        side = -1
                 if side == 1:
                     if (
                         fomo_ids.shape[0] > 0
@@ -704,9 +711,13 @@ def simulate_tokens_nb(
                     else:
                         u = np.random.random() * retail_cdf[retail_cdf.shape[0] - 1]
                         trader = retail_ids[np.searchsorted(retail_cdf, u)]
-                    sol = min(
-                        p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
-                    )
+                    if null:
+                        sol = null_sol
+                    else:
+                        sol = min(
+                            p[_P_SIZE_MAX],
+                            p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal()),
+                        )
                     hold_kind = H_RETAIL
             # --- execute the trade (or the rug) against the current venue
             ts = t0 + np.int64(t * 1e9)
