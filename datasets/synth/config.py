@@ -43,7 +43,7 @@ class SynthConfig:
     retail_activity_cap: float = 1000.0  # the busiest retail wallet trades <= this x the least
     frac_fomo: float = 0.3138  # share of retail wallets that chase pumps (buy only pumped tokens)
     fomo_trigger: float = 1.3  # a token is "pumped" above this x its launch price
-    fomo_share: float = 0.1  # share of a pumped token's retail buys made by pump chasers
+    fomo_share: float = 0.35  # share of a pumped token's retail buys made by pump chasers
     # --- tokens
     quality_a: float = 1.0  # latent quality ~ Beta(a, b)
     quality_b: float = 4.0
@@ -66,10 +66,10 @@ class SynthConfig:
     revival_mean_s: float = 3600.0
     revival_gain: float = 1.0
     revival_tau_s: float = 1200.0
-    buy_size_median: float = 0.04
-    buy_size_sigma: float = 1.375
+    buy_size_median: float = 0.03
+    buy_size_sigma: float = 1.6
     buy_size_max: float = 40.0
-    hold_mean_s: float = 300.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
+    hold_mean_s: float = 900.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
     hold_sigma: float = 0.6  # per-wallet patience ~ log-normal(0, hold_sigma)
     bag_a: float = 0.6  # per-wallet chance that a buy is held as a bag ~ Beta(bag_a, bag_b)
     bag_b: float = 0.4
@@ -84,13 +84,13 @@ class SynthConfig:
     moonbag_max: float = 0.9
     sell_full_p: float = 0.6  # mean chance that a sell closes the whole position (per wallet:
     sell_full_conc: float = 2.0  # ~ Beta with this concentration; low = more varied styles)
-    momentum_gain: float = 0.0  # buy rate x (price / launch price) ** momentum_gain, capped
+    momentum_gain: float = 1.0  # buy rate x (price / launch price) ** momentum_gain, capped
     momentum_cap: float = 2.0
     # --- after graduation (AMM): buy rate continues from its graduation level, decaying
     amm_tau_s: float = 1260.0
     amm_buy_scale: float = 0.46
     # --- creators / insiders
-    p_dev_buy: float = 0.8
+    p_dev_buy: float = 0.35
     dev_buy_median: float = 0.1331
     dev_buy_sigma: float = 1.5
     creator_dump_mean_s: float = 412.2691  # exponential dump time (when creator_dump_sigma = 0)
@@ -101,13 +101,15 @@ class SynthConfig:
     # --- what follows a move (mechanisms of reversal; 0 switches each off)
     # holders sell into strength: rate = profit_take_rate x open positions x log(spot / ref),
     # ref an EMA of the log price over profit_ref_s
-    profit_take_rate: float = 0.05
+    profit_take_rate: float = 0.005
     profit_ref_s: float = 60.0
     sniper_take_profit: float = 0.1  # bots sell as soon as spot >= their entry x (1 + this)
-    attention_crowd: float = 40.0  # buy rate x exp(-retail buys so far / this): a finite crowd
-    post_dump_attention: float = 0.1  # buy rate x this once the creator has dumped on the curve
-    dump_panic_p: float = 0.9  # share of open positions sold soon after the creator's dump
-    dump_panic_s: float = 20.0  # ... ~Exp(this) seconds after it
+    attention_crowd: float = 0.0  # buy rate x exp(-retail buys so far / this): a finite crowd
+    post_dump_attention: float = 0.005  # buy rate x this once the creator has dumped on the curve
+    dump_panic_p: float = 0.7  # share of open positions sold soon after the creator's dump
+    dump_panic_s: float = 3.0  # ... ~Exp(this) seconds after it
+    flip_p: float = 0.25  # share of retail buys that are flips, sold after ~Exp(flip_hold_s)
+    flip_hold_s: float = 15.0
     null_flow: float = 0.0
     null_seed_sol: float = 30.0  # null: SOL that 20 seed holders buy at launch  # 1: the null scenario's flow (buy or sell by a coin flip)
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
@@ -120,7 +122,7 @@ class SynthConfig:
     bundle_hold_mean_s: float = 300.0
     bundle_keep: float = 0.08  # the bundle keeps a share ~ U(0, bundle_keep) of its tokens unsold
     # --- snipers / bots: buy in the first seconds, flip fast
-    snipers_per_token: float = 1.0
+    snipers_per_token: float = 0.125
     sniper_delay_max_s: float = 3.0
     sniper_size_median: float = 0.2
     sniper_hold_mean_s: float = 45.0
@@ -128,10 +130,10 @@ class SynthConfig:
     alpha_quality_min: float = 0.35
     # expected number of alpha wallets buying a qualifying token (each ~ its skill), and a
     # non-qualifying one: per token, so a lake's tokens look alike whatever --wallets is
-    alpha_per_token: float = 15.3
+    alpha_per_token: float = 8.0
     alpha_noise_per_token: float = 0.08
     alpha_delay_min_s: float = 2.0
-    alpha_delay_max_s: float = 60.0  # skilled wallets are in within the first minute
+    alpha_delay_max_s: float = 10.0  # skilled wallets are in within the first minute
     alpha_size_median: float = 0.2
     alpha_hold_mean_s: float = 420.0
     # --- sybil clusters: co-buy the same mints within seconds
@@ -207,17 +209,16 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
     # mechanisms; strong, labelled edges for checking that research tools find one
     "planted": {
         "creator_dump_sigma": 0.0,
-        "p_dev_buy": 0.35,
-        "hold_mean_s": 900.0,
         "buy_size_median": 0.02,
-        "momentum_gain": 1.0,
-        "fomo_share": 0.35,
-        "snipers_per_token": 0.125,
+        "buy_size_sigma": 1.375,
+        "alpha_per_token": 15.3,
+        "alpha_delay_max_s": 60.0,
         "profit_take_rate": 0.0,
         "sniper_take_profit": 0.0,
         "attention_crowd": 0.0,
         "post_dump_attention": 1.0,
         "dump_panic_p": 0.0,
+        "flip_p": 0.0,
     },
     # no exploitable structure: flow independent of past price, quality and wallet identity;
     # each arrival is a buy or a sell by a coin flip, sized symmetrically in log price (the log
@@ -248,6 +249,7 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
         "attention_crowd": 0.0,
         "post_dump_attention": 1.0,
         "dump_panic_p": 0.0,
+        "flip_p": 0.0,
     },
 }
 

@@ -91,6 +91,8 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "dump_panic_p",
     "dump_panic_s",
     "null_seed_sol",
+    "flip_p",
+    "flip_hold_s",
 )
 K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
 
@@ -182,6 +184,8 @@ _P_POST_DUMP = K["post_dump_attention"]
 _P_PANIC_P = K["dump_panic_p"]
 _P_PANIC_S = K["dump_panic_s"]
 _P_NULL_SEED = K["null_seed_sol"]
+_P_FLIP_P = K["flip_p"]
+_P_FLIP_HOLD = K["flip_hold_s"]
 NULL_SEED_BUYERS = 20
 NULL_PICKS = 8  # null flow: random holders tried for a sell before taking the largest seen
 BOT_LATENCY_S = 0.4  # a take-profit bot sells one slot after its target is crossed
@@ -783,7 +787,10 @@ def simulate_tokens_nb(
                     # the position's sell time is drawn now; a bag sells much later or never
                     hold = p[_P_HOLD] * hold_mult[trader]
                     lost = False
-                    if np.random.random() < bag_p[trader]:
+                    if p[_P_FLIP_P] > 0.0 and np.random.random() < p[_P_FLIP_P]:
+                        # a flip: bought to sell into the next buyers within seconds
+                        hold = p[_P_FLIP_HOLD]
+                    elif np.random.random() < bag_p[trader]:
                         hold *= p[_P_BAG_MULT]
                         lost = np.random.random() < lost_p
                     # a moonbag (a per-wallet share of each position) is kept unless the token
