@@ -97,6 +97,8 @@ def test_calibrate_against_a_lake_as_the_real_side(small_lakes):
 def test_scenarios_are_named_in_the_config_and_synth_json(tmp_path):
     lake = synthesize(tmp_path / "n", tokens=20, wallets=100, days=1, seed=1, scenario="null")
     assert json.loads((lake.root / "synth.json").read_text())["scenario"] == "null"
+    for table in ("swaps", "launches", "tokens_truth", "wallets_truth"):
+        assert lake.manifest(table)["sources"] == ["synthetic:null"]
     assert scenario_config("planted").scenario == "planted"
     assert scenario_config("null").null_flow == 1.0
     with pytest.raises(ValueError, match="scenario"):

@@ -27,7 +27,7 @@ from memelab.datasets.synth.config import (
     scenario_config,
 )
 
-SOURCE = "synthetic"
+SOURCE = "synthetic"  # manifests read "synthetic:<scenario>"
 SYNTH_META = "synth.json"  # the generator's arguments, beside the tables (read by calibrate)
 SLOT_NS = 400_000_000  # Solana slots are ~400 ms
 SLOT_EPOCH_NS = 1_735_689_600 * 1_000_000_000  # 2025-01-01: slot 310,000,000 (approximately)
@@ -307,7 +307,8 @@ def synthesize(
     Same (tokens, wallets, days, seed, config) -> the same bytes (identical manifest hashes).
     ``on_day(date, swaps_written)`` is called after each day (for progress bars). ``scenario``
     picks a preset (``calibrated`` by default, ``null``, ``planted``) when ``config`` is None;
-    the scenario is recorded in ``synth.json`` and ``tokens_truth``'s manifest source.
+    the scenario is recorded in ``synth.json`` and in every table manifest's source
+    (``synthetic:<scenario>``).
     """
     if config is None:
         cfg = scenario_config(scenario or "calibrated")
@@ -337,6 +338,7 @@ def synthesize(
     start_ns = start_of(cfg)
     horizon = start_ns + days * NS_PER_DAY
     market = _Market(pop, launches, seed, cfg, horizon)
+    source = f"{SOURCE}:{cfg.scenario}"
     carry = None
     for d in range(days):
         day_lo, day_hi = start_ns + d * NS_PER_DAY, start_ns + (d + 1) * NS_PER_DAY
@@ -354,13 +356,13 @@ def synthesize(
         for lo_row in range(0, len(today["ts"]), _ROWS_PER_PART):
             part = _take(today, slice(lo_row, lo_row + _ROWS_PER_PART))
             table = swaps_table(part, seed, launches.mints, pop.addresses)
-            lake.write("swaps", table, SOURCE, dedupe=False, assign_ids=False)
+            lake.write("swaps", table, source, dedupe=False, assign_ids=False)
             del table
-        _write_launches(lake, launches, market, pop, int(lo), int(hi))
+        _write_launches(lake, launches, market, pop, int(lo), int(hi), source)
         if on_day is not None:
             on_day(date, len(today["ts"]))
         del ev, today
-    _write_truth(lake, launches, market, pop)
+    _write_truth(lake, launches, market, pop, source)
     meta = {
         "generator": "memelab.datasets.synth",
         "tokens": tokens,
@@ -380,7 +382,9 @@ def lake_date(ts_ns: int) -> str:
     return str(np.datetime64(int(ts_ns), "ns").astype("datetime64[D]"))
 
 
-def _write_launches(lake: Lake, L: Launches, m: _Market, pop: Population, lo: int, hi: int) -> None:
+def _write_launches(
+    lake: Lake, L: Launches, m: _Market, pop: Population, lo: int, hi: int, source: str
+) -> None:
     if hi <= lo:
         return
     idx = np.arange(lo, hi)
@@ -402,10 +406,10 @@ def _write_launches(lake: Lake, L: Launches, m: _Market, pop: Population, lo: in
             ),
         }
     )
-    lake.write("launches", table, SOURCE, dedupe=False)
+    lake.write("launches", table, source, dedupe=False)
 
 
-def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
+def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population, source: str) -> None:
     kinds = np.array(schemas.WALLET_KINDS)
     lake.write(
         "wallets_truth",
@@ -417,7 +421,7 @@ def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
                 "skill": pop.skill,
             }
         ),
-        SOURCE,
+        source,
         dedupe=False,
     )
     fates = np.array(schemas.TOKEN_FATES)
@@ -433,7 +437,7 @@ def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
                 "quality": L.quality,
             }
         ),
-        SOURCE,
+        source,
         dedupe=False,
     )
 
