@@ -231,11 +231,12 @@ def calibrate(
     target = report["target_ks"]
     typer.echo(
         f"{'distribution':<26} {'n real':>7} {'n synth':>8}  {'median real':>12} "
-        f"{'median synth':>12}  {'KS':>6}  {'noise95':>7}"
+        f"{'median synth':>12}  {'KS':>6}  {'noise95':>7}  ok  (scenario {report['scenario']})"
     )
     for name, d in report["distributions"].items():
         ks = d["ks"]
-        flag = "" if ks is not None and ks <= target else "  (above target)"
+        ok = {True: "yes", False: "NO", None: "-"}[d.get("within_noise")]
+        flag = f"  {ok}" + ("" if ks is not None and ks <= target else f"  (KS > {target})")
         typer.echo(
             f"{name:<26} {d['real']['n']:>7} {d['synthetic']['n']:>8}  "
             f"{d['real'].get('q50', float('nan')):>12.4g} "
@@ -244,7 +245,8 @@ def calibrate(
             f"{d['ks_noise95'] if d['ks_noise95'] is not None else float('nan'):>7.3f}{flag}"
         )
     typer.echo(
-        "noise95: the KS that a perfect generator exceeds 5% of the time at these sample sizes"
+        "noise95: the KS that a perfect generator exceeds 5% of the time at these sample sizes;"
+        " ok: within noise by Holm's rule over every statistic below and above"
     )
     typer.echo(f"\npath statistics from the creator's dump on (scenario {report['scenario']}):")
     typer.echo(f"{'statistic':<28} {'real':>22} {'synthetic':>22}  {'stat':>6} {'noise95':>7}  ok")
