@@ -18,7 +18,7 @@ NULL_STRATEGIES: dict[str, dict] = {
     "momentum": {"min_return": 0.05, "min_buy_ratio": 0.55, "min_buy_sol": 1.0, "min_trades": 3},
     "copytrade": {},
 }
-MIN_TRADES_PER_SEED = 5
+MIN_TRADES_PER_SEED = 2  # the verdict pools every trade of the five seeds
 MIN_TRADES_TOTAL = 50
 # the risk manager's cooldowns, caps, spacing and drawdown stops off: the test measures the
 # strategy's entries and exits, and on a coin-flip market losing streaks would stop it trading

@@ -96,8 +96,8 @@ class SynthConfig:
     creator_dump_mean_s: float = 412.2691  # exponential dump time (when creator_dump_sigma = 0)
     # log-normal dump time: the PumpPortal logs put the dump at a median of 19-20 s after launch
     # (p90 411-491 s); nothing in the data calibrates the seconds before it
-    creator_dump_median_s: float = 19.0
-    creator_dump_sigma: float = 2.4
+    creator_dump_median_s: float = 21.0
+    creator_dump_sigma: float = 2.0
     # --- what follows a move (mechanisms of reversal; 0 switches each off)
     # holders sell into strength: rate = profit_take_rate x open positions x log(spot / ref),
     # ref an EMA of the log price over profit_ref_s
@@ -110,6 +110,13 @@ class SynthConfig:
     dump_panic_s: float = 3.0  # ... ~Exp(this) seconds after it
     flip_p: float = 0.25  # share of retail buys that are flips, sold after ~Exp(flip_hold_s)
     flip_hold_s: float = 15.0
+    # dip bots: after a creator's dump on the curve, ~Poisson(this) bots buy the dip (size
+    # log-normal, median dip_bot_size_median, sigma 1), ~Exp(dip_bot_delay_s) after it, and sell
+    # at their take-profit target (sniper_take_profit) or after ~Exp(dip_bot_hold_s)
+    dip_bots_per_dump: float = 1.0
+    dip_bot_delay_s: float = 30.0
+    dip_bot_size_median: float = 0.3
+    dip_bot_hold_s: float = 40.0
     null_flow: float = 0.0
     null_seed_sol: float = 30.0  # null: SOL that 20 seed holders buy at launch  # 1: the null scenario's flow (buy or sell by a coin flip)
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
@@ -219,6 +226,7 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
         "post_dump_attention": 1.0,
         "dump_panic_p": 0.0,
         "flip_p": 0.0,
+        "dip_bots_per_dump": 0.0,
     },
     # no exploitable structure: flow independent of past price, quality and wallet identity;
     # each arrival is a buy or a sell by a coin flip, sized symmetrically in log price (the log
@@ -250,6 +258,7 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
         "post_dump_attention": 1.0,
         "dump_panic_p": 0.0,
         "flip_p": 0.0,
+        "dip_bots_per_dump": 0.0,
     },
 }
 

@@ -93,6 +93,10 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "null_seed_sol",
     "flip_p",
     "flip_hold_s",
+    "dip_bots_per_dump",
+    "dip_bot_delay_s",
+    "dip_bot_size_median",
+    "dip_bot_hold_s",
 )
 K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
 
@@ -186,6 +190,10 @@ _P_PANIC_S = K["dump_panic_s"]
 _P_NULL_SEED = K["null_seed_sol"]
 _P_FLIP_P = K["flip_p"]
 _P_FLIP_HOLD = K["flip_hold_s"]
+_P_DIP_N = K["dip_bots_per_dump"]
+_P_DIP_DELAY = K["dip_bot_delay_s"]
+_P_DIP_SIZE = K["dip_bot_size_median"]
+_P_DIP_HOLD = K["dip_bot_hold_s"]
 NULL_SEED_BUYERS = 20
 NULL_PICKS = 8  # null flow: random holders tried for a sell before taking the largest seen
 BOT_LATENCY_S = 0.4  # a take-profit bot sells one slot after its target is crossed
@@ -647,6 +655,20 @@ def simulate_tokens_nb(
                         rev_b *= p[_P_POST_DUMP]
                         if p[_P_PANIC_P] > 0.0:
                             n_q = panic_nb(q_t, q_w, q_tok, n_q, t, p[_P_PANIC_P], p[_P_PANIC_S])
+                        if p[_P_DIP_N] > 0.0 and sniper_ids.shape[0] > 0:
+                            # dip bots: buy the dumped token betting on a bounce, sell into the
+                            # next buyers (take-profit target) or after a short hold
+                            for _ in range(np.random.poisson(p[_P_DIP_N])):
+                                w = sniper_ids[np.random.randint(sniper_ids.shape[0])]
+                                ta = t + np.random.exponential(p[_P_DIP_DELAY])
+                                amt = p[_P_DIP_SIZE] * np.exp(np.random.normal())
+                                n_s = _schedule(
+                                    sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt
+                                )
+                                th = ta + np.random.exponential(p[_P_DIP_HOLD])
+                                n_s = _schedule(
+                                    sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_BOT_SELL, 1e300
+                                )
             elif t_pt == t_next:
                 t = t_pt
                 j = _pick_holder_nb(q_t, q_tok, n_q, 0.0)
