@@ -10,7 +10,7 @@ from memelab.research.wallets.evaluate import evaluate_on_truth
 @pytest.fixture(scope="module")
 def truth_figures(tmp_path_factory):
     lake = synthesize(tmp_path_factory.mktemp("synth") / "lake", tokens=300, wallets=500, days=1,
-                      seed=11, scenario="planted")  # fmt: skip
+                      seed=11)  # fmt: skip
     return evaluate_on_truth(lake, min_resolved=8)
 
 
