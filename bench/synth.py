@@ -4,7 +4,8 @@ Prints one JSON line at the end:
 ``{"workload", "swaps", "seconds", "swaps_per_sec", "peak_rss_mb", ...}``.
 The first call of a fresh environment also compiles the numba kernels (~20 s; cached on disk
 afterwards): a warm-up run on a tiny lake is done first and not timed.
-Usage: ``python bench/synth.py [--tokens 20000] [--wallets 20000] [--days 10] [--seed 7]``.
+Usage: ``python bench/synth.py [--tokens 20000] [--wallets 20000] [--days 10] [--seed 7]
+[--scenario calibrated|null|planted]``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def main() -> None:
     ap.add_argument("--wallets", type=int, default=20_000)
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--scenario", default="calibrated", choices=("calibrated", "null", "planted"))
     args = ap.parse_args()
 
     from memelab.datasets.synth import synthesize
@@ -32,7 +34,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         synthesize(Path(tmp) / "warmup", tokens=5, wallets=60, days=1, seed=args.seed)
         t0 = time.perf_counter()
-        lake = synthesize(Path(tmp) / "lake", args.tokens, args.wallets, args.days, seed=args.seed)
+        lake = synthesize(
+            Path(tmp) / "lake", args.tokens, args.wallets, args.days, seed=args.seed,
+            scenario=args.scenario,
+        )  # fmt: skip
         seconds = time.perf_counter() - t0
         swaps = int(lake.manifest("swaps")["rows"])
         size = sum(f.stat().st_size for f in Path(lake.root).rglob("*") if f.is_file())
@@ -42,7 +47,7 @@ def main() -> None:
             {
                 "workload": (
                     f"synthesize tokens={args.tokens} wallets={args.wallets} days={args.days} "
-                    f"seed={args.seed} into a fresh lake (zstd Parquet)"
+                    f"seed={args.seed} scenario={args.scenario} into a fresh lake (zstd Parquet)"
                 ),
                 "swaps": swaps,
                 "lake_bytes": size,

@@ -135,6 +135,12 @@ def synth(
     days: int = typer.Option(2, "--days", help="Days of market (one swaps partition per day)."),
     seed: int = typer.Option(7, "--seed", help="Seed: same seed, same bytes."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing lake at --out."),
+    scenario: str = typer.Option(
+        "calibrated",
+        "--scenario",
+        help="calibrated (real marginals and what follows a move), null (no exploitable "
+        "structure: every strategy should lose) or planted (strong labelled edges).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable summary."),
 ) -> None:
     """Generate a synthetic pump.fun market (with ground truth) into a new lake."""
@@ -153,31 +159,34 @@ def synth(
         next(bar, None)
 
     try:
-        lake = synthesize(out, tokens, wallets, days, seed, overwrite=overwrite, on_day=on_day)
+        lake = synthesize(
+            out, tokens, wallets, days, seed, overwrite=overwrite, on_day=on_day, scenario=scenario
+        )
     except (ValueError, LakeError) as exc:
         fail(str(exc))
     next(bar, None)
-    summary = _synth_summary(lake, time.perf_counter() - t_start, seed)
+    summary = _synth_summary(lake, time.perf_counter() - t_start, seed, scenario)
     if as_json:
         emit_json(summary)
         return
     typer.echo(
         f"synthetic lake {summary['lake']}: {summary['swaps']:,} swaps, {summary['tokens']:,} "
-        f"tokens, {summary['wallets']:,} wallets, {days} day(s), seed {seed} "
-        f"({summary['seconds']:.1f} s)"
+        f"tokens, {summary['wallets']:,} wallets, {days} day(s), seed {seed}, "
+        f"scenario {scenario} ({summary['seconds']:.1f} s)"
     )
     typer.echo("  token fates:  " + ", ".join(f"{k}={v}" for k, v in summary["fates"].items()))
     typer.echo("  wallet kinds: " + ", ".join(f"{k}={v}" for k, v in summary["kinds"].items()))
     typer.echo(f"  swaps content hash {summary['content_hash']}")
 
 
-def _synth_summary(lake, seconds: float, seed: int) -> dict:
+def _synth_summary(lake, seconds: float, seed: int, scenario: str) -> dict:
     fates = dict(lake.sql("select fate, count(*) from tokens_truth group by 1 order by 1").values)
     kinds = dict(lake.sql("select kind, count(*) from wallets_truth group by 1 order by 1").values)
     m = lake.manifest("swaps")
     return {
         "lake": str(lake.root),
         "seed": seed,
+        "scenario": scenario,
         "swaps": int(m["rows"]),
         "tokens": int(sum(fates.values())),
         "wallets": int(sum(kinds.values())),
@@ -197,14 +206,19 @@ app.command("backfill")(_backfill)
 def calibrate(
     lake: Path = LakeOpt,
     real: Path = typer.Option(
-        Path("../shared/data"), "--real", help="Folder of real data (see its PROVENANCE.md)."
+        Path("../shared/data"),
+        "--real",
+        help="Folder of real data (see its PROVENANCE.md), or a lake of your own history.",
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write calibration.json and calibration.html here."
     ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
-    """Synthetic vs real distributions side by side: quantiles and two-sample KS statistics."""
+    """Synthetic vs real side by side: marginals and what follows a move, each with its noise.
+
+    "within noise" is judged family-wise (Holm over every statistic's p-value).
+    """
     from memelab.datasets.lake import Lake
     from memelab.datasets.synth.calibrate import calibration_report
 
@@ -218,11 +232,12 @@ def calibrate(
     target = report["target_ks"]
     typer.echo(
         f"{'distribution':<26} {'n real':>7} {'n synth':>8}  {'median real':>12} "
-        f"{'median synth':>12}  {'KS':>6}  {'noise95':>7}"
+        f"{'median synth':>12}  {'KS':>6}  {'noise95':>7}  ok  (scenario {report['scenario']})"
     )
     for name, d in report["distributions"].items():
         ks = d["ks"]
-        flag = "" if ks is not None and ks <= target else "  (above target)"
+        ok = {True: "yes", False: "NO", None: "-"}[d.get("within_noise")]
+        flag = f"  {ok}" + ("" if ks is not None and ks <= target else f"  (KS > {target})")
         typer.echo(
             f"{name:<26} {d['real']['n']:>7} {d['synthetic']['n']:>8}  "
             f"{d['real'].get('q50', float('nan')):>12.4g} "
@@ -231,7 +246,32 @@ def calibrate(
             f"{d['ks_noise95'] if d['ks_noise95'] is not None else float('nan'):>7.3f}{flag}"
         )
     typer.echo(
-        "noise95: the KS that a perfect generator exceeds 5% of the time at these sample sizes"
+        "noise95: the KS that a perfect generator exceeds 5% of the time at these sample sizes;"
+        " ok: within noise by Holm's rule over every statistic below and above"
+    )
+    typer.echo(f"\npath statistics from the creator's dump on (scenario {report['scenario']}):")
+    typer.echo(f"{'statistic':<28} {'real':>22} {'synthetic':>22}  {'stat':>6} {'noise95':>7}  ok")
+    for name, d in report["paths"].items():
+        if name.startswith("_"):
+            typer.echo(f"  (path statistics skipped: {d['definition']})")
+            continue
+        cells = []
+        for side in ("real", "synthetic"):
+            x = d.get(side, {})
+            if "value" in x:
+                cells.append(f"{x['value']:.3f} n={x['n']}")
+            elif x.get("n"):
+                cells.append(f"med {x['q50']:.3g} >0 {x['pos']:.0%} n={x['n']}")
+            else:
+                cells.append("n=0")
+        ok = {True: "yes", False: "NO", None: "-"}[d.get("within_noise")]
+        typer.echo(
+            f"{name:<28} {cells[0]:>22} {cells[1]:>22}  {d.get('stat', float('nan')):>6.3f} "
+            f"{d.get('noise95', float('nan')):>7.3f}  {ok}"
+        )
+    typer.echo(
+        f"within noise (Holm over all {report['within_noise'].split('/')[1]} statistics, family "
+        f"alpha {report['family_alpha']}): {report['within_noise']}"
     )
     if out is not None:
         typer.echo(f"wrote {out / 'calibration.json'} and {out / 'calibration.html'}")

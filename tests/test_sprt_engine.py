@@ -19,7 +19,7 @@ def experiment(tmp_path_factory):
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     root = tmp_path_factory.mktemp("sprt_engine")
-    synthesize(root / "lake", tokens=200, wallets=1000, days=1, seed=3)
+    synthesize(root / "lake", tokens=200, wallets=1000, days=1, seed=3, scenario="planted")
     return bench.run_experiment(root / "lake", root / "runs", sims=1000), root
 
 

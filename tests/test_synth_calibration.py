@@ -34,7 +34,7 @@ def calibration(tmp_path_factory, shared_data):
     from typer.testing import CliRunner
 
     root = tmp_path_factory.mktemp("calibration")
-    synthesize(root / "lake", tokens=10_000, wallets=20_000, days=2, seed=7)
+    synthesize(root / "lake", tokens=10_000, wallets=20_000, days=2, seed=7, scenario="planted")
     args = ["data", "calibrate", "--lake", str(root / "lake"), "--real", str(shared_data)]
     result = CliRunner().invoke(app, [*args, "--out", str(root / "out"), "--json"])
     assert result.exit_code == 0, result.output

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from memelab.datasets.synth import SynthConfig, synthesize
+from memelab.datasets.synth import SynthConfig, scenario_config, synthesize
 from memelab.datasets.synth.market_nb import attention_nb
 
 ALPHA = SynthConfig().replace(alpha_per_token=6.0, alpha_noise_per_token=0.0, p_revival=0.0)
@@ -87,8 +87,8 @@ def _retail_buys_per_wallet(lake) -> np.ndarray:
 
 def test_retail_activity_cap_bounds_how_much_busier_one_wallet_is_than_the_rest(tmp_path):
     # cap 1: every retail wallet equally likely (Poisson counts); no cap: a Pareto(1.2) tail
-    flat = SynthConfig().replace(retail_activity_cap=1.0)
-    wild = SynthConfig().replace(retail_activity_cap=1e12)
+    flat = scenario_config("planted", retail_activity_cap=1.0)
+    wild = scenario_config("planted", retail_activity_cap=1e12)
     a = synthesize(tmp_path / "a", tokens=150, wallets=1_000, days=1, seed=4, config=flat)
     b = synthesize(tmp_path / "b", tokens=150, wallets=1_000, days=1, seed=4, config=wild)
     even, heavy = _retail_buys_per_wallet(a), _retail_buys_per_wallet(b)

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo_lake(tmp_path_factory):
-    return synthesize(tmp_path_factory.mktemp("demo") / "lake")  # the default demo size
+    # the demo size, on the planted scenario (the strong labelled edges these figures measure)
+    return synthesize(tmp_path_factory.mktemp("demo") / "lake", scenario="planted")
 
 
 def test_alpha_wallets_win_rate_separates_them_with_auc_at_least_0_9(demo_lake):

@@ -4,7 +4,7 @@
 wallets_truth, tokens_truth). See ``docs/synthetic_market.md``.
 """
 
-from memelab.datasets.synth.config import SynthConfig
+from memelab.datasets.synth.config import SCENARIOS, SynthConfig, scenario_config
 from memelab.datasets.synth.generate import synthesize
 
-__all__ = ["SynthConfig", "synthesize"]
+__all__ = ["SCENARIOS", "SynthConfig", "scenario_config", "synthesize"]

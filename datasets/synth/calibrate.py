@@ -307,10 +307,17 @@ def _describe(x: np.ndarray) -> dict[str, Any]:
 
 
 def compare(lake: Lake, real: str | Path) -> list[Comparison]:
-    """Every calibrated distribution, real vs synthetic."""
+    """Every calibrated marginal distribution, real vs synthetic.
+
+    ``real`` is the ``../shared/data`` folder, or a lake (``calibrate --real LAKE``): then each
+    marginal that can be computed from a lake is computed the same way on both sides (the
+    wallet statistics, early traders; graduations when the real lake has ``launches``).
+    """
     real = Path(real)
     if not real.is_dir():
         raise FileNotFoundError(f"real data folder {real} not found")
+    if is_lake(real):
+        return _compare_lakes(lake, Lake(real))
     rl = real_launches(real)
     sl = synth_launches(lake)
     real_mcap = rl["mcap"][rl["mcap"] > 0]
@@ -338,23 +345,117 @@ def compare(lake: Lake, real: str | Path) -> list[Comparison]:
     ]
 
 
+def is_lake(path: Path) -> bool:
+    """A lake folder (``calibrate --real LAKE``) rather than the real-data folder."""
+    return Lake(path).exists()
+
+
+def _compare_lakes(lake: Lake, real: Lake) -> list[Comparison]:
+    rw, sw = synth_wallets(real), synth_wallets(lake)
+    out = [
+        Comparison(name, rw[col].to_numpy(), sw[col].to_numpy(), log_x)
+        for name, col, log_x in (
+            ("wallet_expected_roi", "roi", False),
+            ("wallet_win_loss_ratio", "win_loss", False),
+            ("wallet_trades_per_token", "trades_per_token", True),
+        )
+    ]
+    if "launches" in real.tables():
+        out.append(
+            Comparison(
+                "early_traders_per_token",
+                synth_early_traders(real),
+                synth_early_traders(lake),
+                False,
+            )
+        )
+        ttg = real.sql(
+            "select (graduated_ts - created_ts) / 6e10 as m from launches "
+            "where graduated_ts is not null"
+        )["m"].to_numpy(dtype=float)
+        st = np.clip(synth_launches(lake)["ttg"], TTG_FLOOR_MIN, None)
+        rt = np.clip(ttg, TTG_FLOOR_MIN, None)
+        out.append(
+            Comparison("time_to_graduation_min", rt[rt <= TTG_MAX_MIN], st[st <= TTG_MAX_MIN], True)
+        )
+    return out
+
+
+def real_path_sample(real: str | Path):
+    """The real side of the path statistics: the PumpPortal logs, or a lake's own paths."""
+    from memelab.datasets.synth import pathstats
+
+    real = Path(real)
+    if is_lake(real):
+        return pathstats.lake_paths(Lake(real), _lake_end_ns(Lake(real)))
+    return pathstats.real_paths(real)
+
+
+def _lake_end_ns(lake: Lake) -> int:
+    meta = lake.root / "synth.json"
+    if meta.exists():
+        return int(json.loads(meta.read_text())["horizon_ns"])
+    return int(lake.sql("select max(ts) as t from swaps")["t"].iloc[0])
+
+
 def calibration_report(
-    lake: Lake, real: str | Path, out: str | Path | None = None
+    lake: Lake, real: str | Path, out: str | Path | None = None, alpha: float = 0.05
 ) -> dict[str, Any]:
-    """Compare, and (with ``out``) write ``calibration.json`` and ``calibration.html``."""
+    """Compare marginals and path statistics; judge "within noise" family-wise (Holm).
+
+    With ``out``, write ``calibration.json`` and ``calibration.html``. Every statistic carries
+    its p-value (KS, or a z-test for shares and correlations), its noise level and ``within_noise``
+    (Holm's step-down over all of them at family level ``alpha``: a perfect generator fails the
+    whole family only ``alpha`` of the time, however many statistics there are).
+    """
+    from memelab.datasets.synth import pathstats
+
     comps = compare(lake, real)
+    dists = {c.name: c.summary() for c in comps}
+    meta_path = lake.root / "synth.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    paths: dict[str, dict] = {}
+    try:
+        paths = pathstats.compare_paths(
+            real_path_sample(real), pathstats.lake_paths(lake, _lake_end_ns(lake))
+        )
+    except FileNotFoundError as exc:
+        paths = {"_missing": {"definition": str(exc)}}
+    pvals = {k: d.get("ks_pvalue") for k, d in dists.items()}
+    pvals |= {k: d.get("pvalue") for k, d in paths.items() if not k.startswith("_")}
+    verdict = pathstats.holm(pvals, alpha)
+    for k, d in dists.items():
+        d["within_noise"] = verdict.get(k)
+    for k, d in paths.items():
+        d["within_noise"] = verdict.get(k)
+    judged = [v for v in verdict.values() if v is not None]
     report = {
         "lake": str(lake.root),
+        "scenario": meta.get("scenario", meta.get("config", {}).get("scenario")),
         "real": str(real),
         "target_ks": 0.15,
-        "distributions": {c.name: c.summary() for c in comps},
+        "family_alpha": alpha,
+        "within_noise": f"{sum(judged)}/{len(judged)}",
+        "distributions": dists,
+        "paths": paths,
     }
     if out is not None:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "calibration.json").write_text(json.dumps(report, indent=2, sort_keys=True))
+        (out / "calibration.json").write_text(json.dumps(_finite(report), indent=2, sort_keys=True))
         _write_html(comps, report, out / "calibration.html")
     return report
+
+
+def _finite(obj: Any) -> Any:
+    """Strict JSON: NaN and inf become None."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
 
 
 def _write_html(comps: list[Comparison], report: dict[str, Any], path: Path) -> None:
@@ -407,9 +508,33 @@ def _write_html(comps: list[Comparison], report: dict[str, Any], path: Path) -> 
         "<th>target 0.15</th>"
         "<th>definition</th></tr>" + "".join(rows_html) + "</table>"
     )
+    prow = []
+    for name, d in report.get("paths", {}).items():
+        rs, ss = d.get("real", {}), d.get("synthetic", {})
+
+        def cell(x: dict) -> str:
+            if "value" in x:
+                return f"{x['value']:.3f} (n {x['n']})"
+            if x.get("n"):
+                return f"median {x['q50']:.3g}, &gt;0 {x['pos']:.0%} (n {x['n']})"
+            return "n 0"
+
+        prow.append(
+            f"<tr><td>{name}</td><td>{cell(rs)}</td><td>{cell(ss)}</td>"
+            f"<td>{d.get('stat', float('nan')):.3f}</td><td>{d.get('noise95', float('nan')):.3f}"
+            f"</td><td>{d.get('within_noise')}</td><td>{d['definition']}</td></tr>"
+        )
+    table += (
+        "<h3>What follows a move (from the creator's dump on)</h3><table border=1 cellpadding=4 "
+        "style='border-collapse:collapse;font-family:sans-serif;font-size:13px'><tr>"
+        "<th>statistic</th><th>real</th><th>synthetic</th><th>KS / |diff|</th><th>noise95</th>"
+        "<th>within noise (Holm)</th><th>definition</th></tr>" + "".join(prow) + "</table>"
+    )
     body = fig.to_html(full_html=False, include_plotlyjs=True)
     path.write_text(
         "<html><head><meta charset='utf-8'><title>memelab calibration</title></head><body>"
-        f"<h2>Synthetic vs real</h2><p>lake {report['lake']}, real data {report['real']}</p>"
+        f"<h2>Synthetic vs real</h2><p>lake {report['lake']} (scenario {report['scenario']}), "
+        f"real data {report['real']}; within noise (Holm, family alpha "
+        f"{report['family_alpha']}): {report['within_noise']}</p>"
         f"{table}{body}</body></html>"
     )

@@ -27,6 +27,7 @@ from memelab.datasets.synth.market_nb import (  # noqa: E402
 class SynthConfig:
     """Knobs of the agent-based market. Rates are per second, times in seconds, sizes in SOL."""
 
+    scenario: str = "calibrated"  # the preset these knobs started from (see SCENARIOS)
     start: str = "2025-01-01"  # first simulated day (UTC)
     # --- venues
     curve_fee: float = 0.01  # pump.fun: 1% of the SOL side
@@ -65,8 +66,8 @@ class SynthConfig:
     revival_mean_s: float = 3600.0
     revival_gain: float = 1.0
     revival_tau_s: float = 1200.0
-    buy_size_median: float = 0.02
-    buy_size_sigma: float = 1.375
+    buy_size_median: float = 0.03
+    buy_size_sigma: float = 1.6
     buy_size_max: float = 40.0
     hold_mean_s: float = 900.0  # retail/sybil positions are sold after ~Exp(hold_mean x patience)
     hold_sigma: float = 0.6  # per-wallet patience ~ log-normal(0, hold_sigma)
@@ -92,7 +93,32 @@ class SynthConfig:
     p_dev_buy: float = 0.35
     dev_buy_median: float = 0.1331
     dev_buy_sigma: float = 1.5
-    creator_dump_mean_s: float = 412.2691
+    creator_dump_mean_s: float = 412.2691  # exponential dump time (when creator_dump_sigma = 0)
+    # log-normal dump time: the PumpPortal logs put the dump at a median of 19-20 s after launch
+    # (p90 411-491 s); nothing in the data calibrates the seconds before it
+    creator_dump_median_s: float = 21.0
+    creator_dump_sigma: float = 2.0
+    # --- what follows a move (mechanisms of reversal; 0 switches each off)
+    # holders sell into strength: rate = profit_take_rate x open positions x log(spot / ref),
+    # ref an EMA of the log price over profit_ref_s
+    profit_take_rate: float = 0.005
+    profit_ref_s: float = 60.0
+    sniper_take_profit: float = 0.1  # bots sell as soon as spot >= their entry x (1 + this)
+    attention_crowd: float = 0.0  # buy rate x exp(-retail buys so far / this): a finite crowd
+    post_dump_attention: float = 0.005  # buy rate x this once the creator has dumped on the curve
+    dump_panic_p: float = 0.7  # share of open positions sold soon after the creator's dump
+    dump_panic_s: float = 3.0  # ... ~Exp(this) seconds after it
+    flip_p: float = 0.25  # share of retail buys that are flips, sold after ~Exp(flip_hold_s)
+    flip_hold_s: float = 15.0
+    # dip bots: after a creator's dump on the curve, ~Poisson(this) bots buy the dip (size
+    # log-normal, median dip_bot_size_median, sigma 1), ~Exp(dip_bot_delay_s) after it, and sell
+    # at their take-profit target (sniper_take_profit) or after ~Exp(dip_bot_hold_s)
+    dip_bots_per_dump: float = 1.0
+    dip_bot_delay_s: float = 30.0
+    dip_bot_size_median: float = 0.3
+    dip_bot_hold_s: float = 40.0
+    null_flow: float = 0.0
+    null_seed_sol: float = 30.0  # null: SOL that 20 seed holders buy at launch  # 1: the null scenario's flow (buy or sell by a coin flip)
     rug_bundle_wallets: int = 3  # insider wallets that buy at launch with a rugging creator
     # bundled launches: insiders buy out the whole curve, the first in the launch block, the
     # others within a per-token window ~ Exp(bundle_spread_s), then dump on the AMM
@@ -111,10 +137,10 @@ class SynthConfig:
     alpha_quality_min: float = 0.35
     # expected number of alpha wallets buying a qualifying token (each ~ its skill), and a
     # non-qualifying one: per token, so a lake's tokens look alike whatever --wallets is
-    alpha_per_token: float = 15.3
+    alpha_per_token: float = 8.0
     alpha_noise_per_token: float = 0.08
     alpha_delay_min_s: float = 2.0
-    alpha_delay_max_s: float = 60.0  # skilled wallets are in within the first minute
+    alpha_delay_max_s: float = 10.0  # skilled wallets are in within the first minute
     alpha_size_median: float = 0.2
     alpha_hold_mean_s: float = 420.0
     # --- sybil clusters: co-buy the same mints within seconds
@@ -176,8 +202,72 @@ class SynthConfig:
             )
         if not 2 <= self.sybil_cluster_min <= self.sybil_cluster_max:
             raise ValueError("SynthConfig: need 2 <= sybil_cluster_min <= sybil_cluster_max")
+        if self.scenario not in SCENARIOS:
+            raise ValueError(f"SynthConfig.scenario={self.scenario!r}: one of {SCENARIOS}")
         if self.max_life_s > 20 * 3600:
             raise ValueError("SynthConfig.max_life_s must be <= 20 h (day-by-day streaming)")
+
+
+SCENARIOS = ("calibrated", "null", "planted")
+# Each scenario is the calibrated defaults with these knobs changed.
+_SCENARIO_KNOBS: dict[str, dict[str, float]] = {
+    "calibrated": {},
+    # the first calibration's market (the seven marginals only): quality persists, no reversal
+    # mechanisms; strong, labelled edges for checking that research tools find one
+    "planted": {
+        "creator_dump_sigma": 0.0,
+        "buy_size_median": 0.02,
+        "buy_size_sigma": 1.375,
+        "alpha_per_token": 15.3,
+        "alpha_delay_max_s": 60.0,
+        "profit_take_rate": 0.0,
+        "sniper_take_profit": 0.0,
+        "attention_crowd": 0.0,
+        "post_dump_attention": 1.0,
+        "dump_panic_p": 0.0,
+        "flip_p": 0.0,
+        "dip_bots_per_dump": 0.0,
+    },
+    # no exploitable structure: flow independent of past price, quality and wallet identity;
+    # each arrival is a buy or a sell by a coin flip, sized symmetrically in log price (the log
+    # mark price is a martingale); no creators' dumps, rugs, honeypots, alpha, sybils, snipers
+    "null": {
+        "null_flow": 1.0,
+        "buy_rate0": 2.0,  # busy enough that moves happen and strategies trade
+        "tau0_s": 300.0,
+        "buy_size_median": 0.1,
+        "buy_size_sigma": 1.0,
+        "buy_size_max": 2.0,  # a sell this large always finds a holder (seeds hold 1.5 SOL each)
+        "null_seed_sol": 30.0,
+        "quality_gain": 0.0,
+        "tau_quality_gain": 0.0,
+        "momentum_gain": 0.0,
+        "fomo_share": 0.0,
+        "p_revival": 0.0,
+        "p_honeypot": 0.0,
+        "p_rug": 0.0,
+        "p_bundled": 0.0,
+        "p_dev_buy": 0.0,
+        "snipers_per_token": 0.0,
+        "alpha_per_token": 0.0,
+        "alpha_noise_per_token": 0.0,
+        "clusters_per_token": 0.0,
+        "profit_take_rate": 0.0,
+        "sniper_take_profit": 0.0,
+        "attention_crowd": 0.0,
+        "post_dump_attention": 1.0,
+        "dump_panic_p": 0.0,
+        "flip_p": 0.0,
+        "dip_bots_per_dump": 0.0,
+    },
+}
+
+
+def scenario_config(name: str = "calibrated", **knobs: object) -> SynthConfig:
+    """The knobs of a named scenario (``calibrated``, ``null``, ``planted``), then ``knobs``."""
+    if name not in SCENARIOS:
+        raise ValueError(f"unknown scenario {name!r}: one of {SCENARIOS}")
+    return SynthConfig().replace(scenario=name, **{**_SCENARIO_KNOBS[name], **knobs})
 
 
 def kernel_params(cfg: SynthConfig) -> np.ndarray:
@@ -192,6 +282,8 @@ __all__ = [
     "CURVE_VTOK0",
     "CURVE_VTOK_END",
     "TOKEN_SUPPLY",
+    "SCENARIOS",
     "SynthConfig",
     "kernel_params",
+    "scenario_config",
 ]

@@ -19,9 +19,15 @@ import pyarrow as pa
 from memelab.datasets import schemas
 from memelab.datasets.lake import NS_PER_DAY, Lake, LakeError
 from memelab.datasets.synth import base58_nb, market_nb
-from memelab.datasets.synth.config import CURVE_VTOK0, TOKEN_SUPPLY, SynthConfig, kernel_params
+from memelab.datasets.synth.config import (
+    CURVE_VTOK0,
+    TOKEN_SUPPLY,
+    SynthConfig,
+    kernel_params,
+    scenario_config,
+)
 
-SOURCE = "synthetic"
+SOURCE = "synthetic"  # manifests read "synthetic:<scenario>"
 SYNTH_META = "synth.json"  # the generator's arguments, beside the tables (read by calibrate)
 SLOT_NS = 400_000_000  # Solana slots are ~400 ms
 SLOT_EPOCH_NS = 1_735_689_600 * 1_000_000_000  # 2025-01-01: slot 310,000,000 (approximately)
@@ -133,7 +139,13 @@ def make_launches(
     honeypot = rng.random(n_tokens) < cfg.p_honeypot
     bundled = (rng.random(n_tokens) < cfg.p_bundled) & ~honeypot
     rug = (rng.random(n_tokens) < cfg.p_rug) & ~honeypot & ~bundled
-    rug_age = np.where(rug, rng.exponential(cfg.rug_mean_age_s, n_tokens) + 5.0, np.inf)
+    if cfg.creator_dump_sigma > 0:  # a rug is a creator's dump too: the same timing
+        dump = cfg.creator_dump_median_s * np.exp(
+            cfg.creator_dump_sigma * rng.standard_normal(n_tokens)
+        )
+        rug_age = np.where(rug, dump + 1.0, np.inf)
+    else:
+        rug_age = np.where(rug, rng.exponential(cfg.rug_mean_age_s, n_tokens) + 5.0, np.inf)
     mints = base58_nb.pump_mints(seed, n_tokens)
     return Launches(mints, t0.astype(np.int64), creator, quality, honeypot, bundled, rug_age)
 
@@ -287,14 +299,23 @@ def synthesize(
     config: SynthConfig | None = None,
     overwrite: bool = False,
     on_day: Callable[[str, int], None] | None = None,
+    scenario: str | None = None,
 ) -> Lake:
     """Generate a synthetic market into a new lake at ``out`` and return the lake.
 
     Tables: ``swaps`` (one partition per day), ``launches``, ``wallets_truth``, ``tokens_truth``.
     Same (tokens, wallets, days, seed, config) -> the same bytes (identical manifest hashes).
-    ``on_day(date, swaps_written)`` is called after each day (for progress bars).
+    ``on_day(date, swaps_written)`` is called after each day (for progress bars). ``scenario``
+    picks a preset (``calibrated`` by default, ``null``, ``planted``) when ``config`` is None;
+    the scenario is recorded in ``synth.json`` and in every table manifest's source
+    (``synthetic:<scenario>``).
     """
-    cfg = config or SynthConfig()
+    if config is None:
+        cfg = scenario_config(scenario or "calibrated")
+    else:
+        cfg = config
+        if scenario is not None and scenario != cfg.scenario:
+            raise ValueError(f"scenario={scenario!r} but config.scenario={cfg.scenario!r}")
     cfg.validate()
     if tokens < 1 or days < 1:
         raise ValueError(f"need tokens >= 1 and days >= 1 (got tokens={tokens}, days={days})")
@@ -317,6 +338,7 @@ def synthesize(
     start_ns = start_of(cfg)
     horizon = start_ns + days * NS_PER_DAY
     market = _Market(pop, launches, seed, cfg, horizon)
+    source = f"{SOURCE}:{cfg.scenario}"
     carry = None
     for d in range(days):
         day_lo, day_hi = start_ns + d * NS_PER_DAY, start_ns + (d + 1) * NS_PER_DAY
@@ -334,19 +356,20 @@ def synthesize(
         for lo_row in range(0, len(today["ts"]), _ROWS_PER_PART):
             part = _take(today, slice(lo_row, lo_row + _ROWS_PER_PART))
             table = swaps_table(part, seed, launches.mints, pop.addresses)
-            lake.write("swaps", table, SOURCE, dedupe=False, assign_ids=False)
+            lake.write("swaps", table, source, dedupe=False, assign_ids=False)
             del table
-        _write_launches(lake, launches, market, pop, int(lo), int(hi))
+        _write_launches(lake, launches, market, pop, int(lo), int(hi), source)
         if on_day is not None:
             on_day(date, len(today["ts"]))
         del ev, today
-    _write_truth(lake, launches, market, pop)
+    _write_truth(lake, launches, market, pop, source)
     meta = {
         "generator": "memelab.datasets.synth",
         "tokens": tokens,
         "wallets": wallets,
         "days": days,
         "seed": seed,
+        "scenario": cfg.scenario,
         "start_ns": start_ns,
         "horizon_ns": horizon,
         "config": asdict(cfg),
@@ -359,7 +382,9 @@ def lake_date(ts_ns: int) -> str:
     return str(np.datetime64(int(ts_ns), "ns").astype("datetime64[D]"))
 
 
-def _write_launches(lake: Lake, L: Launches, m: _Market, pop: Population, lo: int, hi: int) -> None:
+def _write_launches(
+    lake: Lake, L: Launches, m: _Market, pop: Population, lo: int, hi: int, source: str
+) -> None:
     if hi <= lo:
         return
     idx = np.arange(lo, hi)
@@ -381,10 +406,10 @@ def _write_launches(lake: Lake, L: Launches, m: _Market, pop: Population, lo: in
             ),
         }
     )
-    lake.write("launches", table, SOURCE, dedupe=False)
+    lake.write("launches", table, source, dedupe=False)
 
 
-def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
+def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population, source: str) -> None:
     kinds = np.array(schemas.WALLET_KINDS)
     lake.write(
         "wallets_truth",
@@ -396,7 +421,7 @@ def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
                 "skill": pop.skill,
             }
         ),
-        SOURCE,
+        source,
         dedupe=False,
     )
     fates = np.array(schemas.TOKEN_FATES)
@@ -412,7 +437,7 @@ def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population) -> None:
                 "quality": L.quality,
             }
         ),
-        SOURCE,
+        source,
         dedupe=False,
     )
 

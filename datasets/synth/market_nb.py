@@ -80,6 +80,23 @@ KERNEL_KNOBS: tuple[str, ...] = (
     "sybil_member_p",
     "sybil_spread_s",
     "sybil_start_mean_s",
+    "creator_dump_median_s",
+    "creator_dump_sigma",
+    "profit_take_rate",
+    "profit_ref_s",
+    "sniper_take_profit",
+    "attention_crowd",
+    "null_flow",
+    "post_dump_attention",
+    "dump_panic_p",
+    "dump_panic_s",
+    "null_seed_sol",
+    "flip_p",
+    "flip_hold_s",
+    "dip_bots_per_dump",
+    "dip_bot_delay_s",
+    "dip_bot_size_median",
+    "dip_bot_hold_s",
 )
 K = {name: i for i, name in enumerate(KERNEL_KNOBS)}
 
@@ -92,6 +109,7 @@ ACT_BUY = 1
 ACT_SELL_ALL = 2
 ACT_CREATOR_DUMP = 3
 ACT_RUG = 4
+ACT_BOT_SELL = 5  # sell-all at the scheduled time or as soon as spot >= amount (a target)
 
 # holder kinds inside a token (what selling behaviour they follow)
 H_RETAIL = 0  # sells at a drawn time (heap), possibly as a slow bag or never
@@ -159,6 +177,26 @@ _P_CLUSTERS = K["clusters_per_token"]
 _P_SYB_P = K["sybil_member_p"]
 _P_SYB_SPREAD = K["sybil_spread_s"]
 _P_SYB_START = K["sybil_start_mean_s"]
+_P_DUMP_MED = K["creator_dump_median_s"]
+_P_DUMP_SIG = K["creator_dump_sigma"]
+_P_PT_RATE = K["profit_take_rate"]
+_P_PT_REF = K["profit_ref_s"]
+_P_SNIPE_TP = K["sniper_take_profit"]
+_P_CROWD = K["attention_crowd"]
+_P_NULL = K["null_flow"]
+_P_POST_DUMP = K["post_dump_attention"]
+_P_PANIC_P = K["dump_panic_p"]
+_P_PANIC_S = K["dump_panic_s"]
+_P_NULL_SEED = K["null_seed_sol"]
+_P_FLIP_P = K["flip_p"]
+_P_FLIP_HOLD = K["flip_hold_s"]
+_P_DIP_N = K["dip_bots_per_dump"]
+_P_DIP_DELAY = K["dip_bot_delay_s"]
+_P_DIP_SIZE = K["dip_bot_size_median"]
+_P_DIP_HOLD = K["dip_bot_hold_s"]
+NULL_SEED_BUYERS = 20
+NULL_PICKS = 8  # null flow: random holders tried for a sell before taking the largest seen
+BOT_LATENCY_S = 0.4  # a take-profit bot sells one slot after its target is crossed
 
 
 @njit(cache=True)
@@ -241,6 +279,41 @@ def release_moonbags_nb(ht, hw, htok, n, t, hold_mean, hold_mult):
     for i in range(n):  # re-insert in place: entries 0..m-1 always form a heap
         m = heap_push_nb(ht, hw, htok, m, ht[i], hw[i], htok[i])
     return m
+
+
+@njit(cache=True)
+def panic_nb(ht, hw, htok, n, t, share, mean_s):
+    """Pull a share of open positions' sell times to ~Exp(mean_s) after ``t``; rebuild the heap."""
+    for i in range(n):
+        if ht[i] < MOONBAG_T and htok[i] > 0.0 and np.random.random() < share:
+            ht[i] = min(ht[i], t + np.random.exponential(mean_s))
+    m = 0
+    for i in range(n):
+        m = heap_push_nb(ht, hw, htok, m, ht[i], hw[i], htok[i])
+    return m
+
+
+@njit(cache=True)
+def _pick_holder_nb(ht, htok, n, need):
+    """A random open position (not a parked moonbag) holding >= ``need`` tokens.
+
+    Tries ``NULL_PICKS`` uniform draws; when none holds enough, the largest seen; -1 when the
+    draws found no open position at all. Identity plays no part: only what is held.
+    """
+    best = -1
+    for _ in range(NULL_PICKS if n > 0 else 0):
+        j = np.random.randint(n)
+        if htok[j] <= 0.0 or ht[j] == MOONBAG_T:
+            continue
+        if htok[j] >= need:
+            return j
+        if best < 0 or htok[j] > htok[best]:
+            best = j
+    if need > 0.0 and (best < 0 or htok[best] < need):  # none drawn holds enough: the largest
+        for j in range(n):
+            if htok[j] > 0.0 and ht[j] != MOONBAG_T and (best < 0 or htok[j] > htok[best]):
+                best = j
+    return best
 
 
 @njit(cache=True)
@@ -389,7 +462,10 @@ def simulate_tokens_nb(
                     0.0,
                 )
         else:
-            dump_at = np.random.exponential(p[_P_DUMP])
+            if p[_P_DUMP_SIG] > 0.0:  # log-normal: most creators dump within seconds
+                dump_at = p[_P_DUMP_MED] * np.exp(p[_P_DUMP_SIG] * np.random.normal())
+            else:
+                dump_at = np.random.exponential(p[_P_DUMP])
             n_s = _schedule(
                 sch_t, sch_w, sch_act, sch_amt, n_s, dump_at, cre, ACT_CREATOR_DUMP, 0.0
             )
@@ -420,7 +496,17 @@ def simulate_tokens_nb(
                 amt = p[_P_SNIPE_SIZE] * np.exp(0.5 * np.random.normal())
                 n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt)
                 th = ta + np.random.exponential(p[_P_SNIPE_HOLD])
-                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
+                if p[_P_SNIPE_TP] > 0.0:  # sells into the first rise: target set at its buy
+                    n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_BOT_SELL, 1e300)
+                else:
+                    n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_SELL_ALL, 0.0)
+        if p[_P_NULL] > 0.0 and p[_P_NULL_SEED] > 0.0 and retail_ids.shape[0] > 0:
+            # null: seed holders buy at launch, so that the coin-flip walk starts away from the
+            # curve's floor (a walk reflected there would drift up)
+            for j in range(NULL_SEED_BUYERS):
+                w = retail_ids[np.random.randint(retail_ids.shape[0])]
+                amt = p[_P_NULL_SEED] / NULL_SEED_BUYERS
+                n_s = _schedule(sch_t, sch_w, sch_act, sch_amt, n_s, 0.01 * j, -2 - w, ACT_BUY, amt)
         # alpha followers per token do not depend on how many alpha wallets exist: each joins
         # with a chance that makes the expected count alpha_per_token (weighted by skill)
         n_alpha = alpha_ids.shape[0]
@@ -462,12 +548,18 @@ def simulate_tokens_nb(
         # a scheduled action and the earliest retail sell (a heap of drawn sell times)
         t = 0.0
         n_q = 0
+        n_buys = 0  # retail buys so far: each one spends some of the token's finite crowd
+        lref = np.log(price0)  # the price profit takers measure a rise against (an EMA)
+        t_ref = 0.0
+        null = p[_P_NULL] > 0.0
         while n - start_n < max_per_token - 4:
             if rugged:
                 break
             mom = 1.0
             if p[_P_MOM] > 0.0:
                 mom = min(p[_P_MOM_CAP], (vs / vt / price0) ** p[_P_MOM])
+            if p[_P_CROWD] > 0.0:  # attention is spent by buying, whatever the quality
+                mom *= np.exp(-n_buys / p[_P_CROWD])
             # the buy intensity bound: it only decays until the next event changes the state
             if venue == VENUE_CURVE:
                 lam_b = mom * attention_nb(t, b0, tau, rev_t, rev_b, p[_P_REV_TAU], 0.0)
@@ -475,15 +567,27 @@ def simulate_tokens_nb(
                 lam_b = mom * grad_level * np.exp(-(t - grad_age) / p[_P_AMM_TAU])
             i_s = -1
             t_s = 1e300
+            spot = vs / vt
             for i in range(n_s):
-                if sch_t[i] < t_s:
-                    t_s = sch_t[i]
+                ti = sch_t[i]
+                if sch_act[i] == ACT_BOT_SELL and spot >= sch_amt[i]:
+                    ti = min(ti, t + BOT_LATENCY_S)  # its target is crossed: sell now
+                if ti < t_s:
+                    t_s = ti
                     i_s = i
             t_h = q_t[0] if n_q > 0 else 1e300
             t_prop = t + np.random.exponential(1.0 / lam_b) if lam_b > 0.0 else 1e300
+            # profit takers: holders sell into strength at a rate that grows with the rise over
+            # the reference price (constant between events: sampled exactly)
+            lam_pt = 0.0
+            if p[_P_PT_RATE] > 0.0 and n_q > 0:
+                gain = np.log(spot) - lref
+                if gain > 0.0:
+                    lam_pt = p[_P_PT_RATE] * n_q * gain
+            t_pt = t + np.random.exponential(1.0 / lam_pt) if lam_pt > 0.0 else 1e300
             # the second wave raises the bound: proposals restart from its onset
             t_wave = rev_t if venue == VENUE_CURVE and t < rev_t else 1e300
-            t_next = min(t_s, t_h, t_prop, t_wave)
+            t_next = min(t_s, t_h, t_prop, t_wave, t_pt)
             if t_next >= life:
                 break
             if t_wave == t_next:
@@ -511,7 +615,9 @@ def simulate_tokens_nb(
                 if act == ACT_BUY:
                     side = 1
                     sol = amt
-                elif act == ACT_SELL_ALL:
+                elif act == ACT_SELL_ALL or act == ACT_BOT_SELL:
+                    if act == ACT_BOT_SELL:
+                        amt = 0.0
                     if hp and trader != cre:
                         continue
                     side = -1
@@ -543,11 +649,42 @@ def simulate_tokens_nb(
                     side = -1
                     tokens = creator_tokens
                     creator_tokens = 0.0
+                    if venue == VENUE_CURVE:
+                        # "dev sold": buyers lose interest and some holders head for the exit
+                        b0 *= p[_P_POST_DUMP]
+                        rev_b *= p[_P_POST_DUMP]
+                        if p[_P_PANIC_P] > 0.0:
+                            n_q = panic_nb(q_t, q_w, q_tok, n_q, t, p[_P_PANIC_P], p[_P_PANIC_S])
+                        if p[_P_DIP_N] > 0.0 and sniper_ids.shape[0] > 0:
+                            # dip bots: buy the dumped token betting on a bounce, sell into the
+                            # next buyers (take-profit target) or after a short hold
+                            for _ in range(np.random.poisson(p[_P_DIP_N])):
+                                w = sniper_ids[np.random.randint(sniper_ids.shape[0])]
+                                ta = t + np.random.exponential(p[_P_DIP_DELAY])
+                                amt = p[_P_DIP_SIZE] * np.exp(np.random.normal())
+                                n_s = _schedule(
+                                    sch_t, sch_w, sch_act, sch_amt, n_s, ta, w, ACT_BUY, amt
+                                )
+                                th = ta + np.random.exponential(p[_P_DIP_HOLD])
+                                n_s = _schedule(
+                                    sch_t, sch_w, sch_act, sch_amt, n_s, th, w, ACT_BOT_SELL, 1e300
+                                )
+            elif t_pt == t_next:
+                t = t_pt
+                j = _pick_holder_nb(q_t, q_tok, n_q, 0.0)
+                if j < 0:
+                    continue
+                trader = q_w[j]
+                tokens = q_tok[j]
+                q_tok[j] = 0.0  # left in the heap, skipped when its time comes
+                side = -1
             elif t_h == t_next:
                 t = max(t, t_h)
                 trader = q_w[0]
                 held = q_tok[0]
                 n_q = heap_pop_nb(q_t, q_w, q_tok, n_q)
+                if held <= 0.0:
+                    continue
                 side = -1
                 if np.random.random() < full_p[trader] or held < 1.0:
                     tokens = held
@@ -566,20 +703,48 @@ def simulate_tokens_nb(
                 if np.random.random() * lam_b > lb:
                     continue
                 side = 1
-                if (
-                    fomo_ids.shape[0] > 0
-                    and vs / vt > price0 * p[_P_FOMO_TRIGGER]
-                    and np.random.random() < p[_P_FOMO_SHARE]
-                ):  # a pumped token draws the wallets that chase pumps
-                    u = np.random.random() * fomo_cdf[fomo_cdf.shape[0] - 1]
-                    trader = fomo_ids[np.searchsorted(fomo_cdf, u)]
-                else:
-                    u = np.random.random() * retail_cdf[retail_cdf.shape[0] - 1]
-                    trader = retail_ids[np.searchsorted(retail_cdf, u)]
-                sol = min(
-                    p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
-                )
-                hold_kind = H_RETAIL
+                n_buys += 1
+                null_sol = 0.0
+                if null:
+                    # null flow: a size first, then a coin flip for its direction. The sell is
+                    # sized so that the spot falls by as much as the buy would raise it: spot is
+                    # vs^2 / (vs vt) on both venues, a buy takes it x (1 + x)^2, the sell
+                    # x (2 - (1 + x)^2), so the expected change is zero (a martingale). An
+                    # arrival whose sell no holder could fill is dropped whichever way the coin
+                    # falls: dropping only the sell would make the price drift up.
+                    null_sol = min(
+                        p[_P_SIZE_MAX], p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal())
+                    )
+                    x = null_sol / (1.0 + fee_rate) / vs
+                    vs_to = vs * np.sqrt(max(2.0 - (1.0 + x) * (1.0 + x), 1e-6))
+                    need = vs * vt / vs_to - vt
+                    j = _pick_holder_nb(q_t, q_tok, n_q, need)
+                    if j < 0 or q_tok[j] < need:
+                        continue
+                    if np.random.random() < 0.5:
+                        trader = q_w[j]
+                        tokens = need
+                        q_tok[j] -= tokens
+                        side = -1
+                if side == 1:
+                    if (
+                        fomo_ids.shape[0] > 0
+                        and vs / vt > price0 * p[_P_FOMO_TRIGGER]
+                        and np.random.random() < p[_P_FOMO_SHARE]
+                    ):  # a pumped token draws the wallets that chase pumps
+                        u = np.random.random() * fomo_cdf[fomo_cdf.shape[0] - 1]
+                        trader = fomo_ids[np.searchsorted(fomo_cdf, u)]
+                    else:
+                        u = np.random.random() * retail_cdf[retail_cdf.shape[0] - 1]
+                        trader = retail_ids[np.searchsorted(retail_cdf, u)]
+                    if null:
+                        sol = null_sol
+                    else:
+                        sol = min(
+                            p[_P_SIZE_MAX],
+                            p[_P_SIZE_MED] * np.exp(p[_P_SIZE_SIG] * np.random.normal()),
+                        )
+                    hold_kind = H_RETAIL
             # --- execute the trade (or the rug) against the current venue
             ts = t0 + np.int64(t * 1e9)
             if ts >= horizon_ns:
@@ -587,6 +752,9 @@ def simulate_tokens_nb(
                     rugged = False
                     out_rug_ns[tok] = -1
                 break
+            if t > t_ref:  # the profit takers' reference follows the price (EMA)
+                lref += (np.log(vs / vt) - lref) * (1.0 - np.exp(-(t - t_ref) / p[_P_PT_REF]))
+                t_ref = t
             if side == 0:
                 # liquidity pulled on the AMM: reserves collapse by 99.9%
                 removed_s = vs * 0.999
@@ -628,6 +796,11 @@ def simulate_tokens_nb(
                 if trader == cre:
                     creator_tokens += tokens
                 elif hold_kind == H_SCHEDULED:
+                    if p[_P_SNIPE_TP] > 0.0:  # a take-profit bot's target: its entry x (1 + tp)
+                        for i in range(n_s):
+                            if sch_w[i] == trader and sch_act[i] == ACT_BOT_SELL:
+                                if sch_amt[i] >= 1e299:
+                                    sch_amt[i] = vs / vt * (1.0 + p[_P_SNIPE_TP])
                     if n_h < MAX_HOLDERS:
                         h_w[n_h] = trader
                         h_tok[n_h] = tokens
@@ -636,12 +809,19 @@ def simulate_tokens_nb(
                     # the position's sell time is drawn now; a bag sells much later or never
                     hold = p[_P_HOLD] * hold_mult[trader]
                     lost = False
-                    if np.random.random() < bag_p[trader]:
+                    if p[_P_FLIP_P] > 0.0 and np.random.random() < p[_P_FLIP_P]:
+                        # a flip: bought to sell into the next buyers within seconds
+                        hold = p[_P_FLIP_HOLD]
+                    elif np.random.random() < bag_p[trader]:
                         hold *= p[_P_BAG_MULT]
                         lost = np.random.random() < lost_p
                     # a moonbag (a per-wallet share of each position) is kept unless the token
                     # moons (graduates): parked in the heap at MOONBAG_T until then
                     kept = tokens * moonbag[trader]
+                    if null:  # null flow: holders sell only when the coin says so (above)
+                        lost = False
+                        kept = 0.0
+                        hold = MOONBAG_T * 10.0
                     if not lost and n_q < MAX_HOLDERS:
                         t_sell = t + np.random.exponential(hold)
                         n_q = heap_push_nb(q_t, q_w, q_tok, n_q, t_sell, trader, tokens - kept)
@@ -673,7 +853,8 @@ def simulate_tokens_nb(
                 grad_level = p[_P_AMM_SCALE] * attention_nb(
                     t, b0, tau, rev_t, rev_b, p[_P_REV_TAU], 0.0
                 )
-                n_q = release_moonbags_nb(q_t, q_w, q_tok, n_q, t, p[_P_HOLD], hold_mult)
+                if not null:
+                    n_q = release_moonbags_nb(q_t, q_w, q_tok, n_q, t, p[_P_HOLD], hold_mult)
                 out_grad_ns[tok] = ts
                 real_sol = vs - CURVE_VSOL0
                 price = vs / vt
