@@ -113,15 +113,21 @@ def base_order_sol_nb(equity, params) -> float:
 
 
 @njit(cache=True)
-def safe_entry_size_nb(ts, mint, vsol, last_sell, params, equity) -> float:
+def safe_size_nb(ts, last_sell_ts, vsol, params, equity) -> float:
     """The size multiple to request (``params["size"]`` cut to fit), 0.0 when unsafe.
 
-    Sellable: a non-creator sell within ``sell_check_s``. Impact: the base order times the
-    multiple must stay <= ``max_impact`` x the SOL reserve (``impact_fit_nb``).
+    Sellable: a non-creator sell (at ``last_sell_ts``) within ``sell_check_s``. Impact: the base
+    order times the multiple must stay <= ``max_impact`` x the SOL reserve (``impact_fit_nb``).
     """
-    if not sellable_nb(ts, last_sell[mint], params["sell_check_s"]):
+    if not sellable_nb(ts, last_sell_ts, params["sell_check_s"]):
         return 0.0
     return impact_fit_nb(params["size"], vsol, base_order_sol_nb(equity, params), params)
+
+
+@njit(cache=True)
+def safe_entry_size_nb(ts, mint, vsol, last_sell, params, equity) -> float:
+    """``safe_size_nb`` for ``mint`` with its last non-creator sell in ``last_sell[mint]``."""
+    return safe_size_nb(ts, last_sell[mint], vsol, params, equity)
 
 
 @njit(cache=True)

@@ -30,3 +30,39 @@ def params_record(fields, **overrides) -> np.void:
     for n, _, d in fields:
         rec[n] = overrides.get(n, d)
     return rec
+
+
+def random_launches(
+    n_mints: int, seed: int, n_creators: int = 12, drift: float = 0.0
+) -> np.ndarray:
+    """Launches with random early flow and no edge: each mint gets buys and sells by random
+    wallets (buy probability 0.5 + ``drift``) over its first ~5 minutes, a creator buy on some,
+    a creator dump or a liquidity pull on others. Creators are wallets 1..n_creators; traders
+    100..399."""
+    rng = np.random.default_rng(seed)
+    tape = LaunchTape()
+    t0 = np.sort(rng.uniform(0, 6 * 3600, n_mints))
+    for m in range(n_mints):
+        c = 1 + int(rng.integers(n_creators))
+        t = float(t0[m])
+        tape.launch(t, m, creator=c)
+        if rng.random() < 0.4:
+            tape.buy(t + 0.05, m, float(rng.lognormal(-1.5, 1.0)), trader=c)
+        held: dict[int, float] = {}
+        fate = rng.random()
+        tt = t
+        for _ in range(int(rng.integers(5, 60))):
+            tt += float(rng.exponential(4.0))
+            w = 100 + int(rng.integers(300))
+            if rng.random() < 0.5 + drift or not held:
+                before = tape.vt[m]
+                tape.buy(tt, m, float(rng.lognormal(-2.0, 1.2)), trader=w)
+                held[w] = held.get(w, 0.0) + before - tape.vt[m]
+            else:
+                w = list(held)[int(rng.integers(len(held)))]
+                tape.sell(tt, m, held.pop(w), trader=w)
+        if fate < 0.15:
+            tape.pull(tt + 1.0, m, keep=0.02)
+        elif fate < 0.35:
+            tape.sell(tt + 1.0, m, (1_073_000_000.0 - tape.vt[m]) * 0.05 + 1e6, trader=c)
+    return tape.events()
