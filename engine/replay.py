@@ -19,6 +19,7 @@ from memelab.datasets.schemas import EVENT_DTYPE, KIND_TICK
 from memelab.engine.config import EngineConfig
 from memelab.engine.replay_nb import (
     HEADROOM,
+    M_CREATOR,
     M_MINT,
     bind_pools_nb,
     book_fill_nb,
@@ -180,6 +181,7 @@ class Replay:
         self.honeypot = honeypot_flags(honeypot, n)
         self.sstate = tuple(strategy.init_state(ctx, self.params))
         self.state = ReplayState.new(n, capacity, n_inputs=n_inputs, n_pools=ctx.pools)
+        self._creator = _creator_ids(ctx)
         self.offset = first_index  # global index of the next event (signal ids are global)
         self.finished = False
         self.sink = MemorySink() if sink is None else sink
@@ -239,6 +241,10 @@ class Replay:
             creator[:k] = base.creator[:k]
         new = ReplayContext(n_m, n_w, creator, cur.t0, source=base.source, n_pools=n_p)
         self.state.grow(n_m, n_p)
+        self._creator = _creator_ids(new)
+        bound = self.state.market[:, M_MINT].astype(np.int64)  # creators learnt since binding
+        known = (bound >= 0) & (bound < len(self._creator))
+        self.state.market[known, M_CREATOR] = self._creator[bound[known]]
         self.honeypot = honeypot_flags(self._honeypot_src, n_m)
         hook = getattr(self.strategy, "grow_state", None)
         if hook is not None:
@@ -276,7 +282,7 @@ class Replay:
         elif top_wallet >= self.ctx.n_wallets:
             self.grow(None, 0, 0, top_wallet + 1)
         st = self.state
-        clash = bind_pools_nb(events, st.market)
+        clash = bind_pools_nb(events, st.market, self._creator)
         if clash >= 0:
             e = events[clash]
             raise ValueError(
@@ -420,6 +426,7 @@ class Replay:
             self._honeypot_src = self.honeypot.astype(bool)
             self.sstate = tuple(d[f"sstate.{i}"].copy() for i in range(meta["n_sstate"]))
             self.state = ReplayState(*(d[f"state.{k}"].copy() for k in _STATE_FIELDS))
+            self._creator = _creator_ids(self.ctx)
             if meta["sink"] is not None:
                 self.sink = ParquetSink(meta["sink"])
             else:
@@ -435,6 +442,15 @@ class Replay:
         if check_inputs(strategy, inputs) != self.state.knobs.shape[0] - N_KNOBS:
             raise ValueError("the input stage's columns differ from the snapshot's")
         return self
+
+
+def _creator_ids(ctx: ReplayContext) -> np.ndarray:
+    """int64 creator wallet per mint (-1 unknown), sized to the context."""
+    out = np.full(max(int(ctx.n_mints), 1), -1, dtype=np.int64)
+    if ctx.creator is not None and len(ctx.creator):
+        k = min(len(ctx.creator), len(out))
+        out[:k] = np.asarray(ctx.creator[:k], dtype=np.int64)
+    return out
 
 
 def grow_strategy_state(

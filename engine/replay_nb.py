@@ -71,7 +71,12 @@ from memelab.engine.risk import (
     I_NEXT_WEEK_TS,
     I_OPEN,
     I_STARTED,
+    KNOB_FREE_SELL_AGE_S,
     KNOB_INPUTS,
+    KNOB_OWN_SELL_FAILS,
+    KNOB_POOL_RUGGED,
+    KNOB_REQ_POOL,
+    KNOB_REQ_SIZE,
     REJECT_IN_POSITION,
     REJECT_MIN_LIQUIDITY,
     REJECT_RUGGED,
@@ -93,7 +98,10 @@ M_PRICE = 2
 M_VENUE = 3
 M_RUGGED = 4
 M_MINT = 5  # the mint the pool trades (-1 before its first event): fixed for a pool's life
-MARKET_FIELDS = 6
+M_CREATOR = 6  # its mint's creator wallet (-1 unknown): tells a creator's sell from others'
+M_LAST_FREE_SELL = 7  # ts (ns, as float) of the last sell by a wallet other than the creator
+M_SELL_FAILS = 8  # our failed sells on this pool
+MARKET_FIELDS = 9
 
 NEVER = np.iinfo(np.int64).max
 # Records one event can produce at most (entry + one exit per slot); buffers keep this headroom.
@@ -356,6 +364,7 @@ def book_sell_nb(
     """Book a landed sell: a failure pays its fee and is retried (written off after
     ``max_sell_attempts``); a success books proceeds, re-marks or closes the position."""
     if status != FILL_OK:
+        market[pos["pool"], M_SELL_FAILS] += 1.0
         acct[A_CASH] -= tx_fee
         pos["cost"] += tx_fee
         pos["fees"] += tx_fee
@@ -526,10 +535,11 @@ def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
 
 
 @njit(cache=True)
-def bind_pools_nb(events, market) -> int:
-    """Record each pool's mint (``market[pool, M_MINT]``); the index of the first event whose
-    pool already belongs to another mint, or -1. A pool trades one mint for its whole life, so
-    an event array whose ``pool`` was left at 0 for every mint is caught here, not mispriced."""
+def bind_pools_nb(events, market, creator) -> int:
+    """Record each pool's mint and its creator (``market[pool, M_MINT / M_CREATOR]``); the index
+    of the first event whose pool already belongs to another mint, or -1. A pool trades one
+    mint for its whole life, so an event array whose ``pool`` was left at 0 for every mint is
+    caught here, not mispriced."""
     for i in range(events.shape[0]):
         e = events[i]
         if e["kind"] == KIND_TICK:
@@ -538,6 +548,8 @@ def bind_pools_nb(events, market) -> int:
         m = market[p, M_MINT]
         if m < 0.0:
             market[p, M_MINT] = e["mint"]
+            if e["mint"] < creator.shape[0]:
+                market[p, M_CREATOR] = creator[e["mint"]]
         elif m != e["mint"]:
             return i
     return -1
@@ -577,6 +589,8 @@ def market_phase_nb(ev, market, rug_keep: float) -> tuple[float, bool]:
     if px == px:
         market[pool, M_PRICE] = px
     market[pool, M_VENUE] = ev["venue"]
+    if ev["side"] < 0 and ev["trader"] != market[pool, M_CREATOR]:
+        market[pool, M_LAST_FREE_SELL] = ev["ts"]
     rug = False
     if ev["kind"] == KIND_LIQUIDITY and vs == vs and prev_vsol == prev_vsol:
         rug = vs <= rug_keep * prev_vsol
@@ -678,6 +692,35 @@ def entry_phase_nb(
 
 
 @njit(cache=True)
+def evidence_knobs_nb(knobs, market, pool, ts) -> None:
+    """Publish what a live trader could know about the event's pool by now (see
+    ``risk.KNOB_POOL_RUGGED`` ..), and clear the request slot."""
+    knobs[KNOB_POOL_RUGGED] = market[pool, M_RUGGED]
+    knobs[KNOB_OWN_SELL_FAILS] = market[pool, M_SELL_FAILS]
+    last = market[pool, M_LAST_FREE_SELL]
+    knobs[KNOB_FREE_SELL_AGE_S] = (ts - last) / 1e9 if last == last else np.inf
+    knobs[KNOB_REQ_POOL] = -1.0
+
+
+@njit(cache=True)
+def request_phase_nb(
+    knobs, ts, gidx, cfg, venues, market, mint_slot, slots, acct, iacct, rejects, orders
+) -> bool:
+    """Phase 6 for a request written with ``engine.requests_nb``: an entry or exit on any pool
+    the replay has seen, through the same checks as the return value. Clears the slot."""
+    pool = int(knobs[KNOB_REQ_POOL])
+    size = knobs[KNOB_REQ_SIZE]
+    knobs[KNOB_REQ_POOL] = -1.0
+    if pool >= market.shape[0] or market[pool, M_MINT] < 0.0 or size == 0.0:
+        return False
+    m = int(market[pool, M_MINT])
+    return entry_phase_nb(
+        size, m, pool, int(market[pool, M_VENUE]), market[pool, M_VSOL], ts, gidx, mint_slot[m],
+        cfg, venues, market, mint_slot, slots, acct, iacct, rejects, orders,
+    )  # fmt: skip
+
+
+@njit(cache=True)
 def buffers_full_nb(iacct, orders, fills, trades, equity) -> bool:
     """True when one more event could overflow a record buffer (the wrapper drains or grows)."""
     return (
@@ -750,6 +793,7 @@ def replay_nb(
         if knobs_dirty:
             update_knobs_nb(knobs, acct, iacct, cfg)
             knobs_dirty = False
+        evidence_knobs_nb(knobs, market, pool, ts)
         for k in range(n_inputs):
             knobs[KNOB_INPUTS + k] = inputs[i, k]
         sig = on_event(ev, params, sstate, knobs)
@@ -758,6 +802,12 @@ def replay_nb(
             if entry_phase_nb(
                 sig, m, pool, int(ev["venue"]), ev["vsol"], ts, gidx, j, cfg, venues, market,
                 mint_slot, slots, acct, iacct, rejects, orders,
+            ):  # fmt: skip
+                knobs_dirty = True
+        if knobs[KNOB_REQ_POOL] >= 0.0:
+            if request_phase_nb(
+                knobs, ts, gidx, cfg, venues, market, mint_slot, slots, acct, iacct, rejects,
+                orders,
             ):  # fmt: skip
                 knobs_dirty = True
         # 7. equity curve

@@ -16,8 +16,19 @@ KNOB_SPACING_S = 3  # minimum seconds between entries at this tier
 KNOB_ENTRIES_LEFT = 4  # entries still allowed today
 KNOB_EQUITY = 5  # equity in SOL (cash + open positions at mark)
 KNOB_OPEN = 6  # positions open or in flight
-N_KNOBS = 7
-KNOB_NAMES = ("tier", "min_score", "daily_pnl", "spacing_s", "entries_left", "equity", "open")
+# Observable evidence about the current event's pool: what a live trader could know by now
+# (never ground truth; see docs/engine.md "What a strategy sees").
+KNOB_POOL_RUGGED = 7  # 1 once a liquidity event pulled the pool's SOL
+KNOB_OWN_SELL_FAILS = 8  # our sells on this pool that failed so far (honeypots show here)
+KNOB_FREE_SELL_AGE_S = 9  # seconds since a wallet other than the creator sold here (inf: never)
+# Request slots (``engine.requests_nb``): written by ``on_event``, read and cleared by the engine.
+KNOB_REQ_POOL = 10  # pool id of an entry or exit request; -1 none
+KNOB_REQ_SIZE = 11  # > 0: entry at this multiple of the base size; < 0: close
+N_KNOBS = 12
+KNOB_NAMES = (
+    "tier", "min_score", "daily_pnl", "spacing_s", "entries_left", "equity", "open",
+    "pool_rugged", "own_sell_fails", "free_sell_age_s", "req_pool", "req_size",
+)  # fmt: skip
 # External per-event inputs (an input stage's columns, e.g. a model's probability) follow the
 # risk knobs: ``knobs[KNOB_INPUTS + j]`` holds column j for the current event.
 KNOB_INPUTS = N_KNOBS

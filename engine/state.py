@@ -13,7 +13,16 @@ from dataclasses import dataclass, fields
 import numpy as np
 from memelab.engine import records
 from memelab.engine.config import MAX_SLOTS
-from memelab.engine.replay_nb import HEADROOM, M_MINT, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
+from memelab.engine.replay_nb import (
+    HEADROOM,
+    M_CREATOR,
+    M_LAST_FREE_SELL,
+    M_MINT,
+    M_PRICE,
+    M_VSOL,
+    M_VTOK,
+    MARKET_FIELDS,
+)
 from memelab.engine.risk import N_ACCT, N_IACCT, N_KNOBS, N_REJECT
 
 # Record buffers, in kernel argument order.
@@ -60,7 +69,8 @@ class ReplayState:
         cap = max(int(capacity), 2 * HEADROOM)
         market = np.zeros((*lead, n_pools, MARKET_FIELDS))
         market[..., [M_VSOL, M_VTOK, M_PRICE]] = np.nan
-        market[..., M_MINT] = -1.0
+        market[..., [M_MINT, M_CREATOR]] = -1.0
+        market[..., M_LAST_FREE_SELL] = np.nan
         return cls(
             market=market,
             mint_slot=np.full((*lead, n), -1, dtype=np.int64),

@@ -82,7 +82,7 @@ class LeakyStage(MeanRatioStage):
         return (px[-1] / px).reshape(-1, 1)
 
 
-@njit(cache=True)
+@njit  # not cached: it reads engine constants (KNOB_*), which a disk cache would freeze
 def _reads_input(ev, params, state, knobs):
     x = knobs[KNOB_INPUTS]
     state[0][0] += 1.0

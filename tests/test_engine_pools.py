@@ -15,6 +15,8 @@ from memelab.datasets.schemas import KIND_CREATE, KIND_LIQUIDITY, KIND_TRADE, SC
 from memelab.engine import EngineConfig
 from memelab.engine.config import VenueConfig, default_venues
 from memelab.engine.replay import run_replay
+from memelab.engine.requests_nb import request_entry_nb, request_exit_nb
+from memelab.engine.risk import KNOB_FREE_SELL_AGE_S, KNOB_OWN_SELL_FAILS, KNOB_POOL_RUGGED
 from memelab.strategies import momentum
 from numba import njit
 
@@ -129,7 +131,7 @@ def test_a_version_1_lake_is_refused_naming_its_version_then_migrated_in_place(t
     assert migrate_lake(fresh) == {}
 
 
-@njit(cache=True)
+@njit  # not cached: it reads engine constants (KNOB_*), which a disk cache would freeze
 def _count_kinds(ev, params, state, knobs):
     state[0][ev["kind"]] += 1.0
     return 0.0
@@ -163,3 +165,77 @@ def test_a_launch_row_reaches_the_strategy_as_a_create_event(tmp_path):
     replay, _ = run_replay(lake, KIND_COUNTER)
     counts = replay.sstate[0]
     assert counts[KIND_CREATE] == 2 and counts[KIND_TRADE] == 3 and counts[KIND_LIQUIDITY] == 1
+
+
+# ---------------------------------------------------------------- observable evidence
+@njit  # not cached: it reads engine constants (KNOB_*), which a disk cache would freeze
+def _record_evidence(ev, params, state, knobs):
+    k = state[1][0]
+    state[0][k, 0] = knobs[KNOB_POOL_RUGGED]
+    state[0][k, 1] = knobs[KNOB_OWN_SELL_FAILS]
+    state[0][k, 2] = knobs[KNOB_FREE_SELL_AGE_S]
+    state[1][0] = k + 1
+    if ev["trader"] == 900:
+        return 1.0
+    if ev["trader"] == 901:
+        return -1.0
+    return 0.0
+
+
+RECORDER = types.SimpleNamespace(
+    NAME="recorder", PARAMS_DTYPE=np.dtype([("x", np.float64)]), DEFAULTS={"x": 0.0}, SWEEP={},
+    init_state=lambda ctx, params: (np.zeros((64, 3)), np.zeros(1, np.int64)),
+    on_event=_record_evidence,
+)  # fmt: skip
+
+
+def test_strategies_see_sellability_failed_sells_and_rugs_as_they_become_observable():
+    from memelab.engine.replay import Replay, ReplayContext
+
+    tape = Tape().create(0, 0, trader=1).signal(1, 0).tick(2, 0)
+    tape.sell(5, 0, 1e6, trader=1)  # the creator sells: says nothing about sellability
+    tape.close_signal(6, 0).tick(7, 0).tick(8, 0)  # our sell fails (honeypot), is retried
+    tape.sell(10, 0, 1e6, trader=3)  # someone else sells: it is sellable (for them)
+    tape.tick(15, 0).set_reserves(20, 0, 1.0, VT0 * 30).tick(21, 0)  # liquidity pulled
+    ev = tape.events()
+    ctx = ReplayContext(1, 1000, np.array([1], np.int32), int(ev["ts"][0]))
+    replay = Replay(RECORDER, None, CFG.replace(latency_s=0.5), ctx, honeypot=np.array([0]))
+    replay.feed(ev)
+    seen = replay.sstate[0][: len(ev)]
+    ages = seen[:, 2]
+    assert np.isinf(ages[:7]).all()  # no non-creator sell before t=10 (the creator's is not one)
+    assert ages[7] == 0.0 and ages[8] == 5.0  # then its age, in seconds
+    assert seen[:, 1].tolist() == [0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 3]  # our sells failing (3 tries)
+    assert seen[:, 0].tolist() == [0.0] * 9 + [1.0, 1.0]  # rugged from the pull on
+    assert replay.finish().fills["status"].tolist()[1:] == [2, 2, 2]  # failed_honeypot: truth
+
+
+# ---------------------------------------------------------------- the request API
+@njit  # not cached: it reads engine constants (KNOB_*), which a disk cache would freeze
+def _pair(ev, params, state, knobs):
+    if ev["trader"] == 900:
+        request_entry_nb(knobs, int(params["other"]), 1.0)
+    elif ev["trader"] == 901:
+        request_exit_nb(knobs, int(params["other"]))
+    return 0.0
+
+
+PAIR = types.SimpleNamespace(
+    NAME="pair", PARAMS_DTYPE=np.dtype([("other", np.int64)]), DEFAULTS={"other": 1}, SWEEP={},
+    init_state=lambda ctx, params: (np.zeros(1),), on_event=_pair,
+)  # fmt: skip
+
+
+def test_a_strategy_enters_and_exits_another_mints_pool_through_the_request_api():
+    tape = Tape().create(0, 0).create(0, 1).price(1, 1, 1.0)
+    tape.signal(2, 0).tick(3, 1).price(10, 1, 1.1).close_signal(20, 0).tick(21, 1)
+    ev = tape.events()
+    _, out = run_replay(ev, PAIR, None, CFG)
+    assert len(out.trades) == 1
+    t = out.trades[0]
+    assert t["mint"] == 1 and t["pool"] == 1  # the other mint's pool, not the event's
+    assert t["signal_id"] == 3  # the mint-0 event that asked
+    assert t["exit_reason"] == 0 and t["exit_ts"] == ev["ts"][-1]  # the requested exit
+    assert out.orders["pool"].tolist() == [1, 1]
+    _, none = run_replay(ev, PAIR, {"other": 7}, CFG)  # a pool never seen: ignored
+    assert len(none.orders) == 0

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
-from memelab.engine.replay_nb import HEADROOM, MARKET_FIELDS
+from memelab.engine.replay_nb import HEADROOM, M_CREATOR, M_MINT, MARKET_FIELDS, bind_pools_nb
 from memelab.engine.risk import (
     I_EXPOSURE_NS,
     I_FIRST_TS,
@@ -397,6 +397,11 @@ def _run_batch(
     b = len(params)
     n = int(src.ctx.n_mints)
     st = ReplayState.new(n, BUFFER_CAPACITY, batch=b, n_pools=src.ctx.pools)
+    # Pool -> mint and creator bindings are the same for every combination: bound once per
+    # chunk on a template and copied (the engine's Replay.feed does the same binding).
+    template = ReplayState.new(1, 0, n_pools=src.ctx.pools).market
+    creator = np.full(n, -1, dtype=np.int64)
+    creator[: len(src.ctx.creator)] = src.ctx.creator[:n]
     acc_f = np.zeros((b, snb.N_ACC_F))
     acc_f[:, snb.F_PEAK_EQ] = config.initial_equity
     acc_i = np.zeros((b, snb.N_ACC_I), dtype=np.int64)
@@ -413,6 +418,10 @@ def _run_batch(
         top_pool = int(chunk["pool"].max()) if len(chunk) else -1
         if top_pool >= src.ctx.pools:
             raise SweepError(f"event pool id {top_pool} outside the lake's {src.ctx.pools} pools")
+        clash = bind_pools_nb(chunk, template, creator)
+        if clash >= 0:
+            raise SweepError(f"event {clash} of a chunk: its pool already trades another mint")
+        st.market[:, :, [M_MINT, M_CREATOR]] = template[None, :, [M_MINT, M_CREATOR]]
         # Tiles small enough to stay in cache while every combination of the batch reads them.
         for lo in range(0, len(chunk), tile_events):
             tile = chunk[lo : lo + tile_events]
