@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "sniper", "pairs")
+BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "sniper", "pairs", "venue_gap")
 # What each built-in strategy needs from the data, for listings (``memelab strategies``):
 # several pools of one mint, several mints at once (orders on a mint other than the event's),
 # wallet identities (who traded: creators, scored wallets, non-creator sellers).
@@ -20,6 +20,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "copytrade": ("wallet_identities",),
     "sniper": ("wallet_identities", "create_events"),
     "pairs": ("several_mints",),
+    "venue_gap": ("several_pools",),
 }
 _REQUIRED = ("NAME", "PARAMS_DTYPE", "DEFAULTS", "SWEEP", "init_state", "on_event")
 
