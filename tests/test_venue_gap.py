@@ -107,6 +107,20 @@ def test_lookahead_guard_passes_for_venue_gap():
     assert report.orders_checked == 1 and report.fills_checked == 2
 
 
+def test_gaps_that_close_before_our_order_lands_cost_one_priority_fee_each():
+    """A null market for arbitrage: every posted gap is closed by someone faster (0.1 s later,
+    before our 0.4 s latency), so every attempt reverts and the strategy only pays fees."""
+    rows = [_ev(0, 0, 100.0, 1e9, 1), _ev(1, 1, 100.0, 1e9, 2)]
+    for k in range(6):
+        t = 10.0 * (k + 1)
+        rows += [_ev(t, 1, 100.0, 0.95e9, 2, side=1, sol=0.3),
+                 _ev(t + 0.1, 1, 100.0, 1e9, 2, side=-1, sol=0.3),
+                 _ev(t + 1, 0, 100.0, 1e9, 1, trader=6)]  # fmt: skip
+    res = backtest(np.array(rows, dtype=EVENT_DTYPE), venue_gap, config=LOOSE)
+    assert len(res.trades) == 0 and (res.fills["status"] == "failed_no_profit").sum() == 12
+    assert res.equity["equity"].iloc[-1] == pytest.approx(100.0 - 6 * 0.0001)
+
+
 def test_on_one_pool_per_mint_it_never_trades():
     from engine_scenarios import random_market
 
