@@ -61,6 +61,27 @@ def emit(obj: dict) -> None:
     print(json.dumps(obj), flush=True)
 
 
+def bare_sweep(ev, n_mints: int, space) -> float:
+    """Seconds (best of 2) of the bare prange loop over every combination of ``space``."""
+    import sys
+
+    sys.path.insert(0, str(HERE))
+    from bare_nb import bare_sweep_nb, momentum_params
+    from memelab.engine import EngineConfig
+
+    c = EngineConfig()
+    p = momentum_params(space)
+    args = (n_mints, p, c.max_open_positions, int(c.latency_s * 1e9), 0.01,
+            c.position_fraction, int(c.max_hold_s * 1e9))  # fmt: skip
+    bare_sweep_nb(ev[:20_000], *args)  # compile
+    best = float("inf")
+    for _ in range(2):
+        t = time.perf_counter()
+        bare_sweep_nb(ev, *args)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def run_main(args) -> None:
     from memelab.research.sweeps.sweep import run_sweep
     from memelab.strategies import momentum
@@ -86,6 +107,18 @@ def run_main(args) -> None:
             "jit_seconds": round(jit, 2),
             "batch_size": res.meta["batch_size"],
             "trades_total": int(res.table["n_trades"].sum()),
+        }
+    )
+    bare_s = bare_sweep(ev, args.mints, space)
+    emit(
+        {
+            "workload": "bare hand-written numba prange loop (bench/bare_nb.py), same events "
+            "and combinations",
+            "events": len(ev),
+            "combos": k,
+            "seconds": round(bare_s, 2),
+            "event_combos_per_sec": round(len(ev) * k / bare_s),
+            "engine_over_bare": round(bare_s / s, 3),
         }
     )
     if args.skip_dask:

@@ -267,7 +267,7 @@ class Replay:
             return
         st = self.state
         last_ts = int(st.iacct[I_LAST_TS]) if st.iacct[I_STARTED] else np.iinfo(np.int64).min
-        low, top, low_pool, top_pool, bad = scan_events_nb(events, last_ts)
+        low, top, low_pool, top_pool, top_wallet, bad = scan_events_nb(events, last_ts)
         if bad >= 0:
             raise ValueError(
                 f"events out of time order at chunk index {bad} (ts {int(events['ts'][bad])}); "
@@ -276,7 +276,6 @@ class Replay:
         if low < 0 or low_pool < 0:
             what = "mint" if low < 0 else "pool"
             raise ValueError(f"event {what} id {min(low, low_pool)} is negative (only ticks)")
-        top_wallet = int(events["trader"].max())
         if ctx is not None or top >= len(st.mint_slot) or top_pool >= len(st.market):
             self.grow(ctx, top + 1, top_pool + 1, top_wallet + 1)
         elif top_wallet >= self.ctx.n_wallets:
@@ -505,9 +504,8 @@ def check_inputs(strategy: ModuleType, inputs: Any) -> int:
 
 
 def _context_from_events(events: np.ndarray) -> ReplayContext:
-    n_mints = int(events["mint"].max()) + 1 if len(events) else 1
-    n_wallets = int(events["trader"].max()) + 1 if len(events) else 1
-    n_pools = max(int(events["pool"].max()) + 1 if len(events) else 1, 1)
+    _, top, _, top_pool, top_trader, _ = scan_events_nb(events, np.iinfo(np.int64).min)
+    n_mints, n_wallets, n_pools = max(top + 1, 1), max(top_trader + 1, 1), max(top_pool + 1, 1)
     t0 = int(events["ts"][0]) if len(events) else 0
     creator = np.full(n_mints, -1, np.int32)
     return ReplayContext(n_mints, n_wallets, creator, t0, source=events, n_pools=n_pools)

@@ -1,21 +1,23 @@
-"""The compiled replay loop: one pass over events in time order, all state in explicit arrays.
+"""The compiled replay core: one pass over events in time order, all state in explicit arrays.
 
-Per event, in this fixed order (see ``memelab.engine`` for the user-facing description):
+Per event, in this fixed order (``docs/engine.md`` has the diagram):
 
-1. roll the day/week when the clock crosses midnight UTC (risk limits reset);
-2. land in-flight orders whose landing time has come, against the reserves as left by every
-   earlier event (so trades between send and landing move our fill);
-3. apply the event to the market state of its mint (reserves, spot price, rug detection);
-4. mark the open position in that mint and run its exits (rug, stop, max hold, break-even,
-   trailing, TP ladder); scan max-hold deadlines of all positions when one is due;
-5. publish the risk knobs, call the strategy's ``on_event``;
-6. risk-check an entry request (or queue the close it asked for) and send the order, which lands
-   at the first event at or after ``ts + latency``;
-7. sample the equity curve on its time grid.
+1. periods: roll the day/week when the clock crosses midnight UTC (risk limits reset);
+2. landing (``land_due_nb``): in-flight orders whose landing time has come are filled by the
+   fill model (``simulate_fill_nb``) and booked (``book_fill_nb``), against the reserves as left
+   by every earlier event; with external fills the loop pauses here instead and the wrapper
+   books the executor's report through the same ``book_fill_nb``;
+3. market: the event's reserves and price become its pool's state (rug: liquidity pulled);
+4. exits (``exits_phase_nb``): mark the open position of the event's mint on its own pool and
+   run its exits; ``time_exits_nb`` sends max-hold exits of quiet positions when one is due;
+5. strategy: publish the knobs (risk, observable evidence, inputs), call ``on_event``;
+6. risk and orders (``entry_phase_nb``, ``request_phase_nb``): check, size and send the entry or
+   close the strategy asked for (on its event's pool, or any pool through a request);
+7. equity: sample the curve on its time grid.
 
-The loop stops early (returning the index it reached) when a record buffer is nearly full; the
-wrapper grows the buffers and calls again with the same state. It also stops at the end of a
-chunk, so one call per date partition streams a lake of any length.
+A tick (``KIND_TICK``) runs 1, 2, the deadline part of 4, and 7. The loop stops early (returning
+the index it reached) when a record buffer is nearly full (the wrapper drains it to its sink)
+or an order is due under external fills; it also stops at the end of a chunk.
 """
 
 from __future__ import annotations
@@ -513,17 +515,18 @@ def sample_equity_nb(ts, acct, iacct, equity, cfg):
 
 
 @njit(cache=True)
-def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
-    """(min mint, max mint, min pool, max pool, first index out of time order or -1), in one
-    pass; clock ticks carry no mint or pool and are skipped.
+def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int, int]:
+    """(min mint, max mint, min pool, max pool, max trader, first index out of time order or -1)
+    in one pass; clock ticks carry no mint, pool or trader and are skipped.
 
     The kernel indexes per-mint and per-pool arrays without bounds checks and assumes time
-    order, so both are verified before it runs.
+    order, so both are verified before it runs (and the sizes come from the same pass).
     """
     low = np.iinfo(np.int32).max
     top = -1
     low_pool = np.iinfo(np.int32).max
     top_pool = -1
+    top_trader = -1
     bad = -1
     prev = last_ts
     for i in range(events.shape[0]):
@@ -539,7 +542,8 @@ def scan_events_nb(events, last_ts: int) -> tuple[int, int, int, int, int]:
         p = e["pool"]
         low_pool = min(low_pool, p)
         top_pool = max(top_pool, p)
-    return low, top, low_pool, top_pool, bad
+        top_trader = max(top_trader, e["trader"])
+    return low, top, low_pool, top_pool, top_trader, bad
 
 
 @njit(cache=True)
@@ -561,50 +565,6 @@ def bind_pools_nb(events, market, creator) -> int:
         elif m != e["mint"]:
             return i
     return -1
-
-
-@njit(cache=True)
-def clock_phase_nb(ts, gidx, cfg, acct, iacct) -> bool:
-    """Phase 1 (periods): open the account at the first event, count exposure time, roll the
-    day/week at midnight UTC. True when a period rolled (the knobs change). Idempotent for a
-    repeated ``ts`` (an external-fill pause re-enters the same event)."""
-    if iacct[I_STARTED] == 0:
-        start_nb(ts, acct, iacct, cfg)
-    if iacct[I_OPEN] > 0:
-        iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
-    iacct[I_LAST_TS] = ts
-    iacct[I_EVENTS] = gidx + 1
-    if ts >= iacct[I_NEXT_DAY_TS]:
-        roll_periods_nb(ts, acct, iacct)
-        return True
-    return False
-
-
-@njit(cache=True)
-def market_phase_nb(ev, market, rug_keep: float) -> tuple[float, bool]:
-    """Phase 3 (market): the event's reserves and spot price become its pool's market state.
-
-    Returns (spot price or NaN, whether this event pulled the liquidity). A rug is a liquidity
-    event that removes >= ``rug_drop`` of the pool's SOL; an event without reserves (a price
-    feed, a tick) never is one.
-    """
-    pool = ev["pool"]
-    prev_vsol = market[pool, M_VSOL]
-    vs = ev["vsol"]
-    px = spot_price_nb(vs, ev["vtok"], ev["price"])
-    market[pool, M_VSOL] = vs
-    market[pool, M_VTOK] = ev["vtok"]
-    if px == px:
-        market[pool, M_PRICE] = px
-    market[pool, M_VENUE] = ev["venue"]
-    if ev["side"] < 0 and ev["trader"] != market[pool, M_CREATOR]:
-        market[pool, M_LAST_FREE_SELL] = ev["ts"]
-    rug = False
-    if ev["kind"] == KIND_LIQUIDITY and vs == vs and prev_vsol == prev_vsol:
-        rug = vs <= rug_keep * prev_vsol
-    if rug:
-        market[pool, M_RUGGED] = 1.0
-    return px, rug
 
 
 @njit(cache=True)
@@ -697,18 +657,6 @@ def entry_phase_nb(
             send_order_nb(p, -1, 0.0, p["tokens"], EXIT_SIGNAL, ts, cfg, venues, market, iacct)
             refresh_schedules_nb(slots, iacct, cfg)
     return False
-
-
-@njit(cache=True)
-def evidence_knobs_nb(knobs, market, pool, ts) -> None:
-    """Publish what a live trader could know about the event's pool by now (see
-    ``risk.KNOB_POOL_RUGGED`` ..), and clear the request slot."""
-    knobs[KNOB_POOL_RUGGED] = market[pool, M_RUGGED]
-    knobs[KNOB_OWN_SELL_FAILS] = market[pool, M_SELL_FAILS]
-    last = market[pool, M_LAST_FREE_SELL]
-    knobs[KNOB_FREE_SELL_AGE_S] = (ts - last) / 1e9 if last == last else np.inf
-    knobs[KNOB_REQ_POOL] = -1.0
-    knobs[KNOB_REQ_POOL2] = -1.0
 
 
 @njit(cache=True)
@@ -844,20 +792,6 @@ def book_arb_nb(pos, ts, gidx, arb, acct, iacct, fills, trades, cfg) -> None:
     iacct[I_OPEN] -= 1
 
 
-@njit(cache=True)
-def buffers_full_nb(iacct, orders, fills, trades, equity) -> bool:
-    """True when one more event could overflow a record buffer (the wrapper drains or grows)."""
-    return (
-        iacct[I_N_ORDERS] + HEADROOM > orders.shape[0]
-        or iacct[I_N_FILLS] + HEADROOM > fills.shape[0]
-        or iacct[I_N_TRADES] + HEADROOM > trades.shape[0]
-        or iacct[I_N_EQUITY] + HEADROOM > equity.shape[0]
-    )
-
-
-# Not cached on disk: its type signature holds the strategy's dispatcher, which numba cannot key a
-# disk cache on (stale index entries raise "underlying object has vanished"). Every helper it
-# calls is cached, so compiling this loop per process costs about a second.
 @njit(cache=False, nogil=True)
 def replay_nb(
     events, start, offset, inputs, cfg, venues, honeypot, on_event, params, sstate,
@@ -878,14 +812,28 @@ def replay_nb(
     external = cfg["external_fills"] != 0.0
     knobs_dirty = True
     for i in range(start, n):
-        if buffers_full_nb(iacct, orders, fills, trades, equity):
+        if (
+            iacct[I_N_ORDERS] + HEADROOM > orders.shape[0]
+            or iacct[I_N_FILLS] + HEADROOM > fills.shape[0]
+            or iacct[I_N_TRADES] + HEADROOM > trades.shape[0]
+            or iacct[I_N_EQUITY] + HEADROOM > equity.shape[0]
+        ):
             return i
         ev = events[i]
         ts = ev["ts"]
         m = ev["mint"]
         gidx = offset + i
-        # 1. periods
-        if clock_phase_nb(ts, gidx, cfg, acct, iacct):
+        # 1. periods. The per-event phases (1, 3, the evidence knobs) are written out here: a
+        # call with array arguments costs refcount operations on every event (measured: the
+        # replay ran at half speed with them as functions). Rare work is in named kernels.
+        if iacct[I_STARTED] == 0:
+            start_nb(ts, acct, iacct, cfg)
+        if iacct[I_OPEN] > 0:
+            iacct[I_EXPOSURE_NS] += ts - iacct[I_LAST_TS]
+        iacct[I_LAST_TS] = ts
+        iacct[I_EVENTS] = gidx + 1
+        if ts >= iacct[I_NEXT_DAY_TS]:
+            roll_periods_nb(ts, acct, iacct)
             knobs_dirty = True
         # 2. landing
         if ts >= iacct[I_NEXT_LAND]:
@@ -903,21 +851,44 @@ def replay_nb(
                 sample_equity_nb(ts, acct, iacct, equity, cfg)
             continue
         pool = ev["pool"]
-        # 3. market
-        px, rug = market_phase_nb(ev, market, rug_keep)
-        # 4. marks and exits
-        j, marked = exits_phase_nb(
-            m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
-        )
-        if marked:
-            knobs_dirty = True
+        # 3. market: the event's reserves and price become its pool's state; a liquidity event
+        # removing >= rug_drop of the pool's SOL is a rug (an event without reserves never is)
+        prev_vsol = market[pool, M_VSOL]
+        vs = ev["vsol"]
+        px = spot_price_nb(vs, ev["vtok"], ev["price"])
+        market[pool, M_VSOL] = vs
+        market[pool, M_VTOK] = ev["vtok"]
+        if px == px:
+            market[pool, M_PRICE] = px
+        market[pool, M_VENUE] = ev["venue"]
+        if ev["side"] < 0 and ev["trader"] != market[pool, M_CREATOR]:
+            market[pool, M_LAST_FREE_SELL] = ts
+        rug = False
+        if ev["kind"] == KIND_LIQUIDITY and vs == vs and prev_vsol == prev_vsol:
+            rug = vs <= rug_keep * prev_vsol
+            if rug:
+                market[pool, M_RUGGED] = 1.0
+        # 4. marks and exits (only a mint with a position has any)
+        j = mint_slot[m]
+        if j >= 0:
+            j, marked = exits_phase_nb(
+                m, pool, px, rug, ts, cfg, venues, market, mint_slot, slots, acct, iacct, orders
+            )
+            if marked:
+                knobs_dirty = True
         if ts >= iacct[I_NEXT_DEADLINE]:
             time_exits_nb(ts, cfg, venues, market, slots, iacct, orders)
         # 5. strategy
         if knobs_dirty:
             update_knobs_nb(knobs, acct, iacct, cfg)
             knobs_dirty = False
-        evidence_knobs_nb(knobs, market, pool, ts)
+        # observable evidence about the pool (risk.KNOB_POOL_RUGGED ..), a clear request slot
+        knobs[KNOB_POOL_RUGGED] = market[pool, M_RUGGED]
+        knobs[KNOB_OWN_SELL_FAILS] = market[pool, M_SELL_FAILS]
+        last_free = market[pool, M_LAST_FREE_SELL]
+        knobs[KNOB_FREE_SELL_AGE_S] = (ts - last_free) / 1e9 if last_free == last_free else np.inf
+        knobs[KNOB_REQ_POOL] = -1.0
+        knobs[KNOB_REQ_POOL2] = -1.0
         for k in range(n_inputs):
             knobs[KNOB_INPUTS + k] = inputs[i, k]
         sig = on_event(ev, params, sstate, knobs)
