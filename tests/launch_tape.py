@@ -66,3 +66,27 @@ def random_launches(
         elif fate < 0.35:
             tape.sell(tt + 1.0, m, (1_073_000_000.0 - tape.vt[m]) * 0.05 + 1e6, trader=c)
     return tape.events()
+
+
+def grown_equals_whole(strategy, events, params=None, config=None, chunk: int = 300) -> int:
+    """Replay ``events`` once sized for the whole, once starting from a context of 2 mints,
+    2 pools and 2 wallets that grows chunk by chunk; assert the records are identical byte for
+    byte and return the number of fills (so a caller can demand that something happened)."""
+    from memelab.engine.replay import Replay, ReplayContext
+
+    n_m = int(events["mint"].max()) + 1
+    n_p = int(events["pool"].max()) + 1
+    n_w = int(events["trader"].max()) + 1
+    t0 = int(events["ts"][0])
+    whole = Replay(strategy, params, config, ReplayContext(n_m, n_w, np.full(n_m, -1, np.int32),
+                                                           t0, n_pools=n_p))  # fmt: skip
+    whole.feed(events)
+    want = whole.finish()
+    grown = Replay(strategy, params, config, ReplayContext(2, 2, np.full(2, -1, np.int32), t0,
+                                                           n_pools=2))  # fmt: skip
+    for lo in range(0, len(events), chunk):
+        grown.feed(events[lo : lo + chunk])
+    got = grown.finish()
+    for what in ("orders", "fills", "trades", "equity", "rejects", "acct", "iacct"):
+        assert getattr(want, what).tobytes() == getattr(got, what).tobytes(), what
+    return len(want.fills)

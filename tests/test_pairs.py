@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from launch_tape import T0, LaunchTape, S
+from launch_tape import T0, LaunchTape, S, grown_equals_whole
 from memelab.engine import EngineConfig, backtest, check_lookahead
 from memelab.engine.replay import ReplayContext, make_params
 from memelab.strategies import get_strategy, pairs
@@ -145,3 +145,7 @@ def test_on_independent_martingale_prices_pairs_loses_on_average():
         pnl.append(res.trades["pnl_sol"].sum())
         n += len(res.trades)
     assert n >= 10 and np.mean(pnl) < 0.0
+
+
+def test_a_pairs_replay_grown_chunk_by_chunk_equals_one_sized_for_the_whole():
+    assert grown_equals_whole(pairs, _tape().events(), P, LOOSE, chunk=40) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from launch_tape import LaunchTape, S, random_launches
+from launch_tape import LaunchTape, S, grown_equals_whole, random_launches
 from memelab.engine import EngineConfig, backtest, check_lookahead
 from memelab.engine.replay import ReplayContext, make_params
 from memelab.engine.risk import KNOB_EQUITY, N_KNOBS
@@ -114,3 +114,7 @@ def test_on_a_market_without_edge_the_sniper_loses_on_average():
     pnl = [backtest(random_launches(150, seed=s), sniper, config=LOOSE).trades["pnl_sol"].sum()
            for s in range(4)]  # fmt: skip
     assert np.mean(pnl) < 0.0
+
+
+def test_a_sniper_replay_grown_chunk_by_chunk_equals_one_sized_for_the_whole():
+    assert grown_equals_whole(sniper, random_launches(120, seed=3), config=LOOSE) >= 10

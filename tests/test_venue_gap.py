@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from launch_tape import T0, S
+from launch_tape import T0, S, grown_equals_whole
 from memelab.datasets.schemas import EVENT_DTYPE, KIND_LIQUIDITY, KIND_TRADE
 from memelab.engine import EngineConfig, backtest, check_lookahead
 from memelab.strategies import get_strategy, venue_gap
@@ -126,3 +126,11 @@ def test_on_one_pool_per_mint_it_never_trades():
 
     res = backtest(random_market(3000, 8, 1), venue_gap, config=LOOSE)
     assert len(res.fills) == 0
+
+
+def test_a_venue_gap_replay_grown_chunk_by_chunk_equals_one_sized_for_the_whole():
+    ev = np.concatenate([_gap_market(), _gap_market()])
+    ev["ts"][len(ev) // 2 :] += 60 * S
+    ev["mint"][len(ev) // 2 :] = 3
+    ev["pool"][len(ev) // 2 :] += 4
+    assert grown_equals_whole(venue_gap, ev, None, LOOSE, chunk=3) == 4
