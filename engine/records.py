@@ -20,6 +20,7 @@ EXIT_MAX_HOLD = 7
 EXIT_RUG = 8  # liquidity pulled: sold into what was left
 EXIT_HONEYPOT = 9  # could not sell after max_sell_attempts: written off at zero
 EXIT_END = 10  # still open when the data ended: marked at the last price, no fill
+EXIT_ARB = 11  # an atomic two-leg arbitrage: bought on one pool, sold on another, one tx
 EXIT_REASONS = (
     "signal",
     "stop_loss",
@@ -32,6 +33,7 @@ EXIT_REASONS = (
     "rug",
     "honeypot",
     "end_of_data",
+    "arbitrage",
 )
 
 # Fill status: every transaction we send lands as one fill record, failed ones included.
@@ -39,7 +41,10 @@ FILL_OK = 0
 FILL_FAILED_SLIPPAGE = 1  # worse than tolerance: reverted, priority fee paid
 FILL_FAILED_HONEYPOT = 2  # the token refuses sells: reverted, priority fee paid
 FILL_FAILED_NO_LIQUIDITY = 3  # pool empty (rugged to zero)
-FILL_STATUS = ("ok", "failed_slippage", "failed_honeypot", "failed_no_liquidity")
+FILL_FAILED_NO_PROFIT = 4  # an atomic arbitrage that would not end in profit: reverted whole
+FILL_STATUS = (
+    "ok", "failed_slippage", "failed_honeypot", "failed_no_liquidity", "failed_no_profit",
+)  # fmt: skip
 
 # Order outcome at decision time (the risk manager's verdict) -- see risk.REJECT_REASONS.
 ORDER_DTYPE = np.dtype(
@@ -104,6 +109,7 @@ EQUITY_DTYPE = np.dtype([("ts", np.int64), ("equity", np.float64), ("exposure", 
 SLOT_FREE = 0
 SLOT_PENDING_BUY = 1
 SLOT_OPEN = 2
+SLOT_PENDING_ARB = 3  # an atomic two-leg arbitrage in flight (no position, no mint_slot entry)
 POS_DTYPE = np.dtype(
     [
         ("state", np.int64),
@@ -134,5 +140,6 @@ POS_DTYPE = np.dtype(
         ("peak", np.float64),
         ("last_reason", np.int64),
         ("n_sells", np.int64),
+        ("pool2", np.int64),  # an arbitrage's second leg: the pool it sells on (-1 none)
     ]
 )

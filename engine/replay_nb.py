@@ -37,6 +37,7 @@ from memelab.engine.fills_nb import (
     venue_fee_nb,
 )
 from memelab.engine.records import (
+    EXIT_ARB,
     EXIT_END,
     EXIT_HONEYPOT,
     EXIT_MAX_HOLD,
@@ -44,10 +45,12 @@ from memelab.engine.records import (
     EXIT_SIGNAL,
     FILL_FAILED_HONEYPOT,
     FILL_FAILED_NO_LIQUIDITY,
+    FILL_FAILED_NO_PROFIT,
     FILL_FAILED_SLIPPAGE,
     FILL_OK,
     SLOT_FREE,
     SLOT_OPEN,
+    SLOT_PENDING_ARB,
     SLOT_PENDING_BUY,
 )
 from memelab.engine.risk import (
@@ -78,6 +81,7 @@ from memelab.engine.risk import (
     KNOB_OWN_SELL_FAILS,
     KNOB_POOL_RUGGED,
     KNOB_REQ_POOL,
+    KNOB_REQ_POOL2,
     KNOB_REQ_SIZE,
     REJECT_IN_POSITION,
     REJECT_MIN_LIQUIDITY,
@@ -443,6 +447,10 @@ def land_due_nb(
         j = next_due_slot_nb(slots, ts)
         if j < 0:
             break
+        if slots[j]["pending"] == 2:  # an atomic arbitrage: both legs land together
+            arb = simulate_arb_nb(slots[j], cfg, venues, market, honeypot)
+            book_arb_nb(slots[j], ts, gidx, arb, acct, iacct, fills, trades, cfg)
+            continue
         status, sol, tokens, price, venue_fee, tx_fee, pool_sol = simulate_fill_nb(
             slots[j], cfg, venues, market, honeypot
         )
@@ -659,14 +667,129 @@ def request_phase_nb(
     the replay has seen, through the same checks as the return value. Clears the slot."""
     pool = int(knobs[KNOB_REQ_POOL])
     size = knobs[KNOB_REQ_SIZE]
+    pool2 = int(knobs[KNOB_REQ_POOL2])
     knobs[KNOB_REQ_POOL] = -1.0
+    knobs[KNOB_REQ_POOL2] = -1.0
     if pool >= market.shape[0] or market[pool, M_MINT] < 0.0 or size == 0.0:
         return False
+    if pool2 >= 0:
+        return arb_phase_nb(
+            size, pool, pool2, ts, gidx, cfg, venues, market, slots, acct, iacct, rejects, orders
+        )
     m = int(market[pool, M_MINT])
     return entry_phase_nb(
         size, m, pool, int(market[pool, M_VENUE]), market[pool, M_VSOL], ts, gidx, mint_slot[m],
         cfg, venues, market, mint_slot, slots, acct, iacct, rejects, orders,
     )  # fmt: skip
+
+
+@njit(cache=True)
+def arb_phase_nb(
+    size, pool, pool2, ts, gidx, cfg, venues, market, slots, acct, iacct, rejects, orders
+) -> bool:  # fmt: skip
+    """Phase 6 for an atomic arbitrage request (``requests_nb.request_arb_nb``): buy the mint
+    on ``pool`` and sell what it gives on ``pool2`` in one transaction. Same risk verdict and
+    sizing as an entry; it takes a slot while in flight but opens no position (the mint's own
+    position, if any, is untouched). Not available with an external executor (ignored)."""
+    if cfg["external_fills"] != 0.0 or pool2 >= market.shape[0] or pool2 == pool:
+        return False
+    m = int(market[pool, M_MINT])
+    if market[pool2, M_MINT] != m:
+        return False
+    sol = 0.0
+    if market[pool, M_RUGGED] != 0.0 or market[pool2, M_RUGGED] != 0.0:
+        verdict = REJECT_RUGGED
+    else:
+        verdict, sol = entry_verdict_nb(ts, size, acct, iacct, cfg)
+    rejects[verdict] += 1
+    log_order_nb(orders, iacct, gidx, ts, m, pool, 1, EXIT_ARB, verdict, size, sol, 0.0)
+    if verdict != ACCEPTED:
+        return False
+    k = 0
+    while slots[k]["state"] != SLOT_FREE:
+        k += 1
+    p = slots[k]
+    p["state"] = SLOT_PENDING_ARB
+    p["position"] = iacct[I_NEXT_POSITION]
+    iacct[I_NEXT_POSITION] += 1
+    p["signal_id"] = gidx
+    p["mint"] = m
+    p["pool"] = pool
+    p["pool2"] = pool2
+    p["entry_ts"] = ts
+    p["attempts"] = 0
+    p["n_sells"] = 0
+    p["tokens"] = 0.0
+    p["pool_sol"] = 0.0
+    record_entry_nb(ts, iacct)
+    send_order_nb(p, 1, sol, 0.0, EXIT_ARB, ts, cfg, venues, market, iacct)
+    p["pending"] = 2
+    return True
+
+
+@njit(cache=True)
+def simulate_arb_nb(pos, cfg, venues, market, honeypot):
+    """The fill model for an atomic arbitrage landing now: both legs on the pools as they are
+    (buy on ``pool``, sell the tokens on ``pool2``); the transaction reverts whole (priority fee
+    paid) unless the SOL out exceeds the SOL in plus priority fee and tip. Returns (status, sol
+    in, tokens, buy price, buy venue fee, tx fee, SOL out net of fee, sell price, sell fee)."""
+    s1, t1, f1, _ = _pool(pos["pool"], market, venues, cfg, 0.0)
+    s2, t2, f2, _ = _pool(pos["pool2"], market, venues, cfg, 0.0)
+    sol = pos["order_sol"]
+    prio = cfg["priority_fee"]
+    if market[pos["pool"], M_RUGGED] != 0.0 or market[pos["pool2"], M_RUGGED] != 0.0:
+        return FILL_FAILED_NO_LIQUIDITY, sol, 0.0, np.inf, 0.0, prio, 0.0, 0.0, 0.0
+    if s1 <= 0.0 or s2 <= 0.0:
+        return FILL_FAILED_NO_LIQUIDITY, sol, 0.0, np.inf, 0.0, prio, 0.0, 0.0, 0.0
+    tokens = buy_tokens_out_nb(s1, t1, sol, f1)
+    if honeypot[pos["mint"]] != 0:
+        return FILL_FAILED_HONEYPOT, sol, tokens, np.inf, 0.0, prio, 0.0, 0.0, 0.0
+    out = sell_sol_out_nb(s2, t2, tokens, f2)
+    buy_px = sol / tokens if tokens > 0.0 else np.inf
+    sell_px = out / tokens if tokens > 0.0 else 0.0
+    if not out - sol - prio - cfg["tip"] > 0.0:
+        return FILL_FAILED_NO_PROFIT, sol, tokens, buy_px, 0.0, prio, out, sell_px, 0.0
+    fee2 = out / (1.0 - f2) * f2
+    return FILL_OK, sol, tokens, buy_px, sol * f1, prio + cfg["tip"], out, sell_px, fee2
+
+
+@njit(cache=True)
+def book_arb_nb(pos, ts, gidx, arb, acct, iacct, fills, trades, cfg) -> None:
+    """Book a landed arbitrage: one fill record per leg (the tx fee on the first), cash, and a
+    trade record (exit reason ``arbitrage``) when it went through; a reverted one costs its fee."""
+    status, sol, tokens, buy_px, fee1, tx_fee, out, sell_px, fee2 = arb
+    _write_fill(fills, iacct, pos, ts, gidx, 1, status, sol, tokens, buy_px, fee1, tx_fee)
+    _write_fill(fills, iacct, pos, ts, gidx, -1, status, out, tokens, sell_px, fee2, 0.0)
+    fills[iacct[I_N_FILLS] - 1]["pool"] = pos["pool2"]
+    if status != FILL_OK:
+        acct[A_CASH] -= tx_fee
+        acct[A_FAILED_ENTRY_FEES] += tx_fee
+    else:
+        acct[A_CASH] += out - sol - tx_fee
+        k = iacct[I_N_TRADES]
+        tr = trades[k]
+        tr["position"] = pos["position"]
+        tr["signal_id"] = pos["signal_id"]
+        tr["mint"] = pos["mint"]
+        tr["pool"] = pos["pool"]
+        tr["exit_reason"] = EXIT_ARB
+        tr["entry_ts"] = ts
+        tr["exit_ts"] = ts
+        tr["entry_sol"] = sol + tx_fee
+        tr["exit_sol"] = out
+        tr["tokens"] = tokens
+        tr["entry_price"] = buy_px
+        tr["exit_price"] = sell_px
+        tr["fees_sol"] = fee1 + fee2 + tx_fee
+        tr["peak_return"] = 0.0
+        tr["n_sells"] = 1
+        iacct[I_N_TRADES] = k + 1
+        pnl = out - sol - tx_fee
+        record_close_nb(ts, pnl, pnl / (sol + tx_fee), acct, iacct, cfg)
+    pos["state"] = SLOT_FREE
+    pos["pending"] = 0
+    pos["pool2"] = -1
+    iacct[I_OPEN] -= 1
 
 
 @njit(cache=False, nogil=True)
@@ -765,6 +888,7 @@ def replay_nb(
         last_free = market[pool, M_LAST_FREE_SELL]
         knobs[KNOB_FREE_SELL_AGE_S] = (ts - last_free) / 1e9 if last_free == last_free else np.inf
         knobs[KNOB_REQ_POOL] = -1.0
+        knobs[KNOB_REQ_POOL2] = -1.0
         for k in range(n_inputs):
             knobs[KNOB_INPUTS + k] = inputs[i, k]
         sig = on_event(ev, params, sstate, knobs)

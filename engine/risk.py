@@ -24,10 +24,12 @@ KNOB_FREE_SELL_AGE_S = 9  # seconds since a wallet other than the creator sold h
 # Request slots (``engine.requests_nb``): written by ``on_event``, read and cleared by the engine.
 KNOB_REQ_POOL = 10  # pool id of an entry or exit request; -1 none
 KNOB_REQ_SIZE = 11  # > 0: entry at this multiple of the base size; < 0: close
-N_KNOBS = 12
+KNOB_REQ_POOL2 = 12  # >= 0: the entry is an atomic arbitrage selling on this pool; -1 none
+N_KNOBS = 13
 KNOB_NAMES = (
     "tier", "min_score", "daily_pnl", "spacing_s", "entries_left", "equity", "open",
     "pool_rugged", "own_sell_fails", "free_sell_age_s", "req_pool", "req_size",
+    "req_pool2",
 )  # fmt: skip
 # External per-event inputs (an input stage's columns, e.g. a model's probability) follow the
 # risk knobs: ``knobs[KNOB_INPUTS + j]`` holds column j for the current event.

@@ -3,7 +3,7 @@
 A strategy module follows the contract in ``memelab.engine`` (``NAME``, ``PARAMS_DTYPE``,
 ``DEFAULTS``, ``SWEEP``, ``init_state``, ``on_event``). ``get_strategy("momentum")`` imports
 ``memelab.strategies.momentum``; a new strategy needs no registration beyond its module (list it
-in ``BUILTIN`` so ``STRATEGIES`` and the CLI's listing show it).
+in ``BUILTIN`` so ``STRATEGIES`` and the CLI's listing show it, and what it needs in ``NEEDS``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "ml")
+BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "sniper", "pairs", "venue_gap", "ml")
+# What each built-in strategy needs from the data, for listings (``memelab strategies``):
+# several pools of one mint, several mints at once (orders on a mint other than the event's),
+# wallet identities (who traded: creators, scored wallets, non-creator sellers), model inputs.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "momentum": (),
+    "copytrade": ("wallet_identities",),
+    "sniper": ("wallet_identities", "create_events"),
+    "pairs": ("several_mints",),
+    "venue_gap": ("several_pools",),
+    "ml": ("model_inputs",),
+}
 _REQUIRED = ("NAME", "PARAMS_DTYPE", "DEFAULTS", "SWEEP", "init_state", "on_event")
 
 

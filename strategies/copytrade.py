@@ -3,11 +3,11 @@
 Idea: some wallets are consistently early on tokens that then run. Score every wallet with a
 Beta(3, 5) posterior over its *resolved* buy outcomes (VWAP +20% before -8% within 15 min, counted
 only after they resolve, over a rolling 60-min window), and when scored wallets pile into a mint
-within 90 s (sum of score x recency x size >= 2.5, one of them scoring >= 0.55) buy it too. Two
-sniper-style safety checks guard the entry: the mint must be sellable (a sell by a wallet other
-than its creator in the last 60 s: honeypots only let the creator sell) and our order's estimated
-price impact on the curve (order / SOL reserve) must be <= 1% (the requested size is cut to fit,
-and the entry skipped when that leaves under ``min_size_frac`` of the base size). The engine's exits and risk manager
+within 90 s (sum of score x recency x size >= 2.5, one of them scoring >= 0.55) buy it too. The
+shared safety checks (``strategies.safety_nb``) guard the entry: the mint must be sellable (a sell
+by a wallet other than its creator in the last 60 s: honeypots only let the creator sell) and our
+order's estimated price impact (order / SOL reserve) must be <= 1% (the requested size is cut to
+fit, and the entry skipped when that leaves under ``min_size_frac`` of the base size). The engine's exits and risk manager
 manage the position; a bad day raises the vote's bars through the risk knobs (tier adds
 ``tier_weight_step`` to the weight bar; ``knobs[KNOB_MIN_SCORE]`` lifts the top-score bar).
 
@@ -22,17 +22,13 @@ from memelab.engine.risk import KNOB_EQUITY, KNOB_MIN_SCORE, KNOB_TIER
 from memelab.research.wallets import scoring_nb, vote_nb
 from memelab.research.wallets.scoring_nb import SCORER_FIELDS, scorer_step_nb
 from memelab.research.wallets.vote_nb import VOTE_FIELDS, vote_on_buy_nb
+from memelab.strategies.safety_nb import SAFETY_FIELDS, note_sell_nb, safe_entry_size_nb
 from numba import njit
 
 NAME = "copytrade"
 
 _OWN_FIELDS: tuple[tuple[str, type, float | int], ...] = (
-    ("sell_check_s", np.float64, 60.0),  # sellability: a non-creator sell within this many s
-    ("max_impact", np.float64, 0.01),  # estimated price impact bar of our order
-    ("impact_order_frac", np.float64, 0.05),  # order estimate = this x equity (the base size)
-    ("impact_order_sol", np.float64, 0.5),  # order estimate when equity is unknown
-    ("require_reserves", np.int64, 1),  # 1: no reserves on the event -> impact unknown -> skip
-    ("min_size_frac", np.float64, 0.02),  # skip when impact-capped size < this x base size
+    *SAFETY_FIELDS,  # sellability and impact (strategies.safety_nb)
     ("cooldown_s", np.float64, 900.0),  # one entry signal per mint per cooldown
     ("size", np.float64, 1.0),  # multiple of the base position size
 )
@@ -78,29 +74,6 @@ def init_state(ctx, params) -> tuple[np.ndarray, ...]:
 
 
 @njit(cache=True)
-def safe_entry_size_nb(ts, mint, vsol, last_sell, params, equity):
-    """The size multiple to request, 0.0 when the entry is unsafe.
-
-    Sellable: a non-creator sell within ``sell_check_s``. Impact: on a constant-product curve the
-    average fill over spot is 1 + order / SOL reserve, so the base order (``impact_order_frac`` of
-    equity) times the multiple must stay <= ``max_impact`` x reserve: the multiple is cut to fit,
-    and the entry skipped when that leaves less than ``min_size_frac``.
-    """
-    if ts - last_sell[mint] > np.int64(params["sell_check_s"] * 1e9):
-        return 0.0
-    base = equity * params["impact_order_frac"] if equity > 0.0 else params["impact_order_sol"]
-    want = params["size"]
-    if not (vsol == vsol and vsol > 0.0):
-        return want if params["require_reserves"] == 0 else 0.0
-    if base <= 0.0:
-        return want
-    fit = params["max_impact"] * vsol / base
-    if fit < want:
-        want = fit
-    return want if want >= params["min_size_frac"] else 0.0
-
-
-@njit(cache=True)
 def on_event(ev, params, state, knobs) -> float:
     """Score, vote, check safety; +size when scored wallets pile into a safe mint."""
     counter = state[S_COUNTER]
@@ -115,8 +88,7 @@ def on_event(ev, params, state, knobs) -> float:
     last_sell = state[S_LAST_SELL]
     creator = state[S_CREATOR]
     if side < 0:
-        if ev["trader"] != creator[m]:
-            last_sell[m] = ts
+        note_sell_nb(last_sell, creator, m, ev["trader"], ts)
         return 0.0
     if n_out < 0:
         return 0.0
