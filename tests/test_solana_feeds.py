@@ -169,12 +169,12 @@ def test_substreams_ingest_writes_87_swaps_and_reingest_adds_nothing(
 
 def test_substreams_trade_with_same_sign_amounts_is_quarantined() -> None:
     trade = {
-        "baseMint": "x",
+        "baseMint": CREATE["mint"],
         "quoteMint": WSOL,
         "baseAmount": 1.0,
         "quoteAmount": 2.0,
-        "txId": "s",
-        "signer": "w",
+        "txId": CREATE["signature"],
+        "signer": CREATE["traderPublicKey"],
         "outerProgram": "p",
         "blockTime": "1",
         "blockSlot": "2",
