@@ -66,7 +66,23 @@ def as_array(col: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
         or pa.types.is_large_binary(col.type)
     ):
         col = col.cast(pa.string())
+    if not _parseable(col.type):  # lists, maps, durations...: their text, to be refused
+        col = pa.array([None if x is None else str(x) for x in col.to_pylist()], pa.string())
     return col
+
+
+def _parseable(t: pa.DataType) -> bool:
+    """Types the field parsers read directly (anything else is turned into text first)."""
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_date(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_null(t)
+    )
 
 
 def null_mask(col: pa.Array) -> np.ndarray:
