@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from memelab.datasets.ingest import ParseResult
+from memelab.datasets.text_nb import base58_decoded_len, hash128_nb, strings_buffers
 
 _NULL_STRINGS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A")
 _BASE58_RE = "^[1-9A-HJ-NP-Za-km-z]+$"
@@ -193,8 +194,14 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     numeric = present & pc.match_substring_regex(text_arr, r"^[+-]?\d+(\.\d*)?$").fill_null(
         False
     ).to_numpy(zero_copy_only=False).astype(bool)
-    text = pd.Series(to_str(text_arr), dtype=object)
     iso = present & ~numeric
+    fast = _iso_ns(text_arr.filter(pa.array(iso))) if iso.any() else None
+    if fast is not None:  # every ISO value parsed by Arrow's compiled parser
+        out[iso] = fast
+        iso = np.zeros(n, dtype=bool)
+    if not (numeric.any() or iso.any()):
+        return out, missing, bad
+    text = pd.Series(to_str(text_arr), dtype=object)
     if numeric.any():
         overflow = np.flatnonzero(numeric)[_past_int64_ns(text[numeric].astype(float).to_numpy())]
         bad[overflow] = True
@@ -217,6 +224,17 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out[iso] = vals
         bad[np.flatnonzero(iso)[~ok]] = True
     return out, missing, bad
+
+
+def _iso_ns(text: pa.Array) -> np.ndarray | None:
+    """ISO-8601 strings -> int64 ns by Arrow's parser (naive = UTC, or all with an offset);
+    None when any value needs the per-value path (mixed forms, garbage)."""
+    for typ in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+        try:
+            return text.cast(typ).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return None
 
 
 _SIDE_WORDS = {
@@ -264,23 +282,13 @@ def valid_base58(col: pa.Array, min_len: int, max_len: int) -> np.ndarray:
 
 
 def valid_pubkey(col: pa.Array) -> np.ndarray:
-    """True where the value decodes to a 32-byte Solana address (checked once per distinct value)."""
-    from solders.pubkey import Pubkey
+    """True where the value is base58 that decodes to a 32-byte Solana address (compiled)."""
+    return base58_decoded_len(pc.utf8_trim_whitespace(col.cast(pa.string()))) == 32
 
-    candidate = valid_base58(col, 32, 44)
-    if not candidate.any():
-        return candidate
-    text = pc.utf8_trim_whitespace(col.cast(pa.string()))
-    encoded = pc.dictionary_encode(text)
-    good_values = np.zeros(len(encoded.dictionary), dtype=bool)
-    for i, value in enumerate(encoded.dictionary.to_pylist()):
-        try:
-            Pubkey.from_string(value)
-            good_values[i] = True
-        except ValueError:
-            good_values[i] = False
-    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return candidate & good_values[codes] if len(good_values) else candidate
+
+def valid_signature(col: pa.Array) -> np.ndarray:
+    """True where the value is base58 that decodes to a 64-byte transaction signature."""
+    return base58_decoded_len(pc.utf8_trim_whitespace(col.cast(pa.string()))) == 64
 
 
 def normalize_venue(col: pa.Array, default: str) -> pa.Array:
@@ -330,10 +338,9 @@ def build_swaps(canon: Canonical) -> ParseResult:
     check("ts", miss, bad, "not a timestamp", True)
     slot, miss, bad = parse_int(cols["slot"])
     check("slot", miss, bad | (slot < 0), "not a slot number", True)
-    for name, lo, hi in (("signature", 32, 90),):
-        col = cols[name]
-        miss = null_mask(col)
-        check(name, miss, ~miss & ~valid_base58(col, lo, hi), "not base58", True)
+    col = cols["signature"]
+    miss = null_mask(col)
+    check("signature", miss, ~miss & ~valid_signature(col), "not a base58 signature", True)
     for name in ("mint", "trader"):
         col = cols[name]
         miss = null_mask(col)
@@ -420,17 +427,18 @@ def _quarantine_records(
     ]
 
 
-def signature_ordinals(signatures: pa.Array, carry: dict[str, int]) -> np.ndarray:
+def signature_ordinals(signatures: pa.Array, carry: dict[int, int]) -> np.ndarray:
     """Position of each row among the rows of its signature (0, 1, ...), for sources that give no
     instruction index: two swaps of one transaction then keep distinct dedupe keys.
 
-    ``carry`` holds the counts of the signatures in the last rows of the previous batch and is
-    updated in place, so a transaction whose rows straddle two batches keeps counting (rows of one
+    Rows are grouped by a compiled 64-bit hash of the signature (no Python strings). ``carry``
+    holds the counts of the signatures in the last rows of the previous batch and is updated in
+    place, so a transaction whose rows straddle two batches keeps counting (rows of one
     transaction are adjacent in every export we know; a small carry keeps memory flat).
     """
     n = len(signatures)
-    encoded = pc.dictionary_encode(signatures.cast(pa.string()))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    offsets, data, valid = strings_buffers(signatures.cast(pa.string()))
+    codes, _ = hash128_nb(offsets, data, valid, np.zeros(n, dtype=np.int64))
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1] if n else np.empty(0, np.int64)
@@ -440,18 +448,26 @@ def signature_ordinals(signatures: pa.Array, carry: dict[str, int]) -> np.ndarra
         group_start = np.maximum.accumulate(group_start)
     ordinal = np.empty(n, dtype=np.int64)
     ordinal[order] = np.arange(n) - group_start
-    names = encoded.dictionary.to_pylist()
     if carry:
-        offset = np.array([carry.get(name, 0) for name in names] + [0], dtype=np.int64)
-        ordinal += offset[codes]  # code -1 (null) reads the trailing 0
-    tail = codes[max(0, n - CARRY_ROWS) :]
-    counts = np.bincount(codes[codes >= 0], minlength=len(names)) if n else np.empty(0, np.int64)
-    new_carry = {
-        names[c]: int(counts[c]) + carry.get(names[c], 0) for c in np.unique(tail[tail >= 0])
+        ordinal += _carry_offsets(codes, carry)
+    tail = np.unique(codes[max(0, n - CARRY_ROWS) :])
+    counts = {
+        int(c): int(k)
+        for c, k in zip(*np.unique(codes[np.isin(codes, tail)], return_counts=True), strict=True)
     }
+    new_carry = {c: counts[c] + carry.get(c, 0) for c in counts}
     carry.clear()
     carry.update(new_carry)
     return ordinal
+
+
+def _carry_offsets(codes: np.ndarray, carry: dict[int, int]) -> np.ndarray:
+    keys = np.fromiter(carry.keys(), dtype=np.uint64, count=len(carry))
+    vals = np.fromiter(carry.values(), dtype=np.int64, count=len(carry))
+    order = np.argsort(keys)
+    keys, vals = keys[order], vals[order]
+    pos = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+    return np.where(keys[pos] == codes, vals[pos], 0)
 
 
 CARRY_ROWS = 1024  # rows at the end of a batch whose signatures may continue in the next one
