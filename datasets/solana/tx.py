@@ -249,10 +249,10 @@ def _inner_instructions(raw: Any, n_top: int) -> dict[int, list[Any]]:
 
 
 def _lamports(raw: Any, where: str) -> list[int]:
-    return [
-        _checked(v.integer, x, f"{where}[{i}]")
-        for i, x in enumerate(_checked(v.sequence, raw, where, True))
-    ]
+    values = _checked(v.sequence, raw, where, True)
+    if all(type(x) is int and 0 <= x <= v.U64_MAX for x in values):  # the usual case, one pass
+        return values
+    return [_checked(v.integer, x, f"{where}[{i}]") for i, x in enumerate(values)]
 
 
 def _signature(value: Any) -> str:
