@@ -245,7 +245,7 @@ class Lake:
             else:
                 groups = list(_split_by_day(table, pcol))
             for date, part in groups:
-                if pcol is not None:
+                if pcol is not None and not _is_sorted(part.column(pcol)):
                     part = part.take(pc.sort_indices(part, [(pcol, "ascending")]))
                 rel = self._write_part(name, date, part)
                 if dedupe:
@@ -605,6 +605,11 @@ def _days(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.floor_divide(np.asarray(col.to_numpy(), dtype=np.int64), NS_PER_DAY)
 
 
+def _is_sorted(col: pa.ChunkedArray) -> bool:
+    values = np.asarray(col.to_numpy())
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
+
+
 def _day_name(day: int) -> str:
     return str(np.datetime64(int(day), "D"))
 
@@ -719,14 +724,11 @@ class _KeyIndex:
         self._save(self._sidecar(rel), arr)
         key = (name, date)
         if key in self._cache:
+            from memelab.datasets.text_nb import merge_sorted_nb
+
             old_hi, old_lo = self._cache[key]
-            merged = _sorted_pairs(
-                np.concatenate([old_hi, arr[:, 0]]), np.concatenate([old_lo, arr[:, 1]])
-            )
-            self._cache[key] = (
-                np.ascontiguousarray(merged[:, 0]),
-                np.ascontiguousarray(merged[:, 1]),
-            )
+            new_hi, new_lo = np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
+            self._cache[key] = merge_sorted_nb(old_hi, old_lo, new_hi, new_lo)
 
     def forget(self, name: str, date: str | None) -> None:
         self._cache.pop((name, date), None)

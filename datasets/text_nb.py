@@ -72,6 +72,10 @@ def base58_decoded_len_nb(
         if not valid[i]:
             continue
         start, end = offsets[i], offsets[i + 1]
+        while start < end and (data[start] == 32 or 9 <= data[start] <= 13):
+            start += 1  # surrounding whitespace is not part of the value
+        while end > start and (data[end - 1] == 32 or 9 <= data[end - 1] <= 13):
+            end -= 1
         if end <= start:
             continue
         bad = False
@@ -111,6 +115,58 @@ def base58_decoded_len(arr: pa.Array) -> np.ndarray:
     """``base58_decoded_len_nb`` for an Arrow string array (int16 per value)."""
     offsets, data, valid = strings_buffers(arr)
     return base58_decoded_len_nb(offsets, data, valid, B58_DIGIT, POW256_DIGITS, POW256_LEN)
+
+
+# Words that mean "no value" in exports (compared after trimming whitespace).
+NULL_WORDS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A")
+_NULL_TABLE = np.zeros((len(NULL_WORDS), 4), dtype=np.uint8)
+_NULL_LEN = np.array([len(w) for w in NULL_WORDS], dtype=np.int64)
+for _k, _w in enumerate(NULL_WORDS):
+    _NULL_TABLE[_k, : len(_w)] = np.frombuffer(_w.encode(), dtype=np.uint8)
+
+
+@njit(cache=True)
+def null_words_nb(
+    offsets: np.ndarray, data: np.ndarray, valid: np.ndarray, words: np.ndarray, lens: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """(missing, any_edge_space): null, or a null word (``NULL_WORDS``) once trimmed; and
+    whether any value has whitespace around it (then callers trim; usually none do)."""
+    n = len(valid)
+    missing = np.zeros(n, dtype=np.bool_)
+    edge = False
+    for i in range(n):
+        if not valid[i]:
+            missing[i] = True
+            continue
+        start, end = offsets[i], offsets[i + 1]
+        a, b = start, end
+        while a < b and (data[a] == 32 or 9 <= data[a] <= 13):
+            a += 1
+        while b > a and (data[b - 1] == 32 or 9 <= data[b - 1] <= 13):
+            b -= 1
+        if a != start or b != end:
+            edge = True
+        length = b - a
+        if length > 4:
+            continue
+        for k in range(len(lens)):
+            if lens[k] != length:
+                continue
+            same = True
+            for j in range(length):
+                if data[a + j] != words[k, j]:
+                    same = False
+                    break
+            if same:
+                missing[i] = True
+                break
+    return missing, edge
+
+
+def null_words(arr: pa.Array) -> tuple[np.ndarray, bool]:
+    """``null_words_nb`` for an Arrow string array."""
+    offsets, data, valid = strings_buffers(arr)
+    return null_words_nb(offsets, data, valid, _NULL_TABLE, _NULL_LEN)
 
 
 @njit(cache=True)
@@ -175,3 +231,31 @@ def member_sorted_nb(
                 b = mid
         out[i] = a < m and known_hi[a] == hi[i] and known_lo[a] == lo[i]
     return out
+
+
+@njit(cache=True)
+def merge_sorted_nb(
+    a_hi: np.ndarray, a_lo: np.ndarray, b_hi: np.ndarray, b_lo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two key arrays sorted by (hi, lo) into one, in linear time."""
+    n, m = len(a_hi), len(b_hi)
+    hi = np.empty(n + m, dtype=np.uint64)
+    lo = np.empty(n + m, dtype=np.uint64)
+    i = j = k = 0
+    while i < n and j < m:
+        if a_hi[i] < b_hi[j] or (a_hi[i] == b_hi[j] and a_lo[i] <= b_lo[j]):
+            hi[k], lo[k] = a_hi[i], a_lo[i]
+            i += 1
+        else:
+            hi[k], lo[k] = b_hi[j], b_lo[j]
+            j += 1
+        k += 1
+    while i < n:
+        hi[k], lo[k] = a_hi[i], a_lo[i]
+        i += 1
+        k += 1
+    while j < m:
+        hi[k], lo[k] = b_hi[j], b_lo[j]
+        j += 1
+        k += 1
+    return hi, lo

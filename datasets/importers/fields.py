@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from memelab.datasets.ingest import ParseResult
-from memelab.datasets.text_nb import base58_decoded_len, hash128_nb, strings_buffers
+from memelab.datasets.text_nb import base58_decoded_len, hash128_nb, null_words, strings_buffers
 
 _NULL_STRINGS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A")
 _BASE58_RE = "^[1-9A-HJ-NP-Za-km-z]+$"
@@ -88,8 +88,10 @@ def _parseable(t: pa.DataType) -> bool:
 
 def null_mask(col: pa.Array) -> np.ndarray:
     """Rows where the value is absent: null, or an empty / 'nan' / 'null' string."""
+    if pa.types.is_string(col.type):
+        return null_words(col)[0]  # one compiled pass over the string buffers
     missing = pc.is_null(col)
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+    if pa.types.is_large_string(col.type):
         stripped = pc.utf8_trim_whitespace(col)
         missing = pc.or_(missing, pc.is_in(stripped, value_set=pa.array(_NULL_STRINGS)))
     elif pa.types.is_floating(col.type):
@@ -113,6 +115,12 @@ def parse_float(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return values, missing, np.zeros(len(col), dtype=bool)
     if pa.types.is_boolean(col.type):
         return parse_float(col.cast(pa.int8()))
+    if not missing.any():  # fast path: plain numbers, nothing to trim or strip
+        try:
+            values = col.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+            return values, missing, np.zeros(len(col), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     text = pc.replace_substring(pc.utf8_trim_whitespace(col.cast(pa.string())), ",", "")
     text = pc.if_else(pa.array(missing), pa.nulls(len(col), pa.string()), text)
     try:  # fast path: every present value is a number
@@ -189,8 +197,12 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
             return ints * scale, missing, bad
         return _epoch_to_ns(v), missing, bad
-    text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     present = ~missing
+    if present.all():  # the usual export: one ISO form throughout, parsed by Arrow in one pass
+        fast = _iso_ns(col.cast(pa.string()))
+        if fast is not None:
+            return fast, missing, bad
+    text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     numeric = present & pc.match_substring_regex(text_arr, r"^[+-]?\d+(\.\d*)?$").fill_null(
         False
     ).to_numpy(zero_copy_only=False).astype(bool)
@@ -282,13 +294,20 @@ def valid_base58(col: pa.Array, min_len: int, max_len: int) -> np.ndarray:
 
 
 def valid_pubkey(col: pa.Array) -> np.ndarray:
-    """True where the value is base58 that decodes to a 32-byte Solana address (compiled)."""
-    return base58_decoded_len(pc.utf8_trim_whitespace(col.cast(pa.string()))) == 32
+    """True where the value is base58 that decodes to a 32-byte Solana address (compiled;
+    whitespace around the value is ignored)."""
+    return base58_decoded_len(col.cast(pa.string())) == 32
 
 
 def valid_signature(col: pa.Array) -> np.ndarray:
     """True where the value is base58 that decodes to a 64-byte transaction signature."""
-    return base58_decoded_len(pc.utf8_trim_whitespace(col.cast(pa.string()))) == 64
+    return base58_decoded_len(col.cast(pa.string())) == 64
+
+
+def trimmed(col: pa.Array) -> pa.Array:
+    """String values without surrounding whitespace (a copy only when some value has any)."""
+    col = col.cast(pa.string())
+    return pc.utf8_trim_whitespace(col) if null_words(col)[1] else col
 
 
 def normalize_venue(col: pa.Array, default: str) -> pa.Array:
@@ -386,11 +405,11 @@ def build_swaps(canon: Canonical) -> ParseResult:
         {
             "ts": pa.array(ts[good], pa.int64()),
             "slot": pa.array(slot[good], pa.int64()),
-            "signature": pc.utf8_trim_whitespace(cols["signature"].filter(good).cast(pa.string())),
+            "signature": trimmed(cols["signature"].filter(good)),
             "ix_index": pa.array(ix[good], pa.int32()),
-            "mint": pc.utf8_trim_whitespace(cols["mint"].filter(good).cast(pa.string())),
+            "mint": trimmed(cols["mint"].filter(good)),
             "venue": normalize_venue(cols["venue"], canon.default_venue).filter(good),
-            "trader": pc.utf8_trim_whitespace(cols["trader"].filter(good).cast(pa.string())),
+            "trader": trimmed(cols["trader"].filter(good)),
             "side": pa.array(side[good], pa.int8()),
             "sol_amount": pa.array(numbers["sol_amount"][good]),
             "token_amount": pa.array(numbers["token_amount"][good]),
