@@ -43,6 +43,7 @@ _DICT_KINDS = ("mints", "wallets")
 # Compaction: files under this size are merged, into files of at most this many rows.
 COMPACT_SMALL_BYTES = 64 << 20
 COMPACT_TARGET_ROWS = 2_000_000
+COMPACT_MIN_FILES = 8  # fewer small files than this in a day are left alone (not worth a rewrite)
 
 
 class LakeError(Exception):
@@ -419,9 +420,11 @@ class Lake:
         partitions: Iterable[str] | None = None,
         small_bytes: int = COMPACT_SMALL_BYTES,
         target_rows: int = COMPACT_TARGET_ROWS,
+        min_files: int = COMPACT_MIN_FILES,
     ) -> int:
-        """Merge a partition's small files (under ``small_bytes``) into files of up to
-        ``target_rows`` rows, sorted by time; returns the number of files removed.
+        """Merge a partition's small files (under ``small_bytes``), once it has ``min_files`` of
+        them, into files of up to ``target_rows`` rows, sorted by time; returns the number of
+        files removed.
 
         Streaming writes leave one file per flush and day; merged, a day reads in one pass. Rows
         keep their order among equal times (file order, then row order), as ``iter_events`` reads
@@ -435,6 +438,8 @@ class Lake:
         removed = 0
         for date in self.partitions(name) if partitions is None else sorted(set(partitions)):
             small = [f for f in self.files(name, date) if f.stat().st_size < small_bytes]
+            if len(small) < max(min_files, 2):
+                continue
             group: list[Path] = []
             rows = 0
             groups: list[list[Path]] = []
