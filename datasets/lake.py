@@ -41,8 +41,8 @@ NS_PER_DAY = 86_400 * 1_000_000_000
 ROW_GROUP_ROWS = 1 << 18
 _DICT_KINDS = ("mints", "wallets")
 # Compaction: files under this size are merged, into files of at most this many rows.
-COMPACT_SMALL_BYTES = 64 << 20
-COMPACT_TARGET_ROWS = 2_000_000
+COMPACT_SMALL_BYTES = 32 << 20
+COMPACT_TARGET_ROWS = 500_000  # the rows one merge holds in memory (~150 MB of swaps)
 COMPACT_MIN_FILES = 8  # fewer small files than this in a day are left alone (not worth a rewrite)
 
 
@@ -389,7 +389,11 @@ class Lake:
 
         return pc.invert(pc.is_in(joined(table), value_set=joined(existing).combine_chunks()))
 
-    def _write_part(self, name: str, date: str | None, part: pa.Table) -> str:
+    def _write_part(
+        self, name: str, date: str | None, part: pa.Table, order: np.ndarray | None = None
+    ) -> str:
+        """Write one data file; with ``order``, rows in that order, taken one row group at a
+        time (so a compaction never holds a second, sorted copy of its rows)."""
         tdir = self.table_dir(name) if date is None else self.table_dir(name) / f"date={date}"
         tdir.mkdir(parents=True, exist_ok=True)
         numbers = [int(p.stem[5:]) for p in tdir.glob("part-*.parquet") if p.stem[5:].isdigit()]
@@ -397,9 +401,14 @@ class Lake:
         rel_dir = tdir.relative_to(self.root)
         rel = str(rel_dir / f"part-{seq:05d}.parquet")
         tmp = self.root / (rel + ".tmp")
-        pq.write_table(
-            part, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_write_options(part.schema)
-        )
+        options = parquet_write_options(part.schema)
+        if order is None:
+            pq.write_table(part, tmp, row_group_size=ROW_GROUP_ROWS, **options)
+        else:
+            with pq.ParquetWriter(tmp, part.schema, **options) as writer:
+                for start in range(0, len(order), ROW_GROUP_ROWS):
+                    chunk = part.take(pa.array(order[start : start + ROW_GROUP_ROWS]))
+                    writer.write_table(chunk, row_group_size=ROW_GROUP_ROWS)
         tmp.replace(self.root / rel)
         return rel
 
@@ -453,8 +462,8 @@ class Lake:
             groups.append(group)
             for group in (g for g in groups if len(g) > 1):
                 table = pa.concat_tables(pq.read_table(f, schema=None) for f in group)
-                table = table.take(pc.sort_indices(table, [(pcol, "ascending")]))
-                rel = self._write_part(name, date, table)
+                ts = np.asarray(table.column(pcol).to_numpy())
+                rel = self._write_part(name, date, table, np.argsort(ts, kind="stable"))
                 path = self.root / rel
                 manifest["files"][rel] = {
                     "rows": table.num_rows,
