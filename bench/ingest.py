@@ -1,14 +1,16 @@
 """Benchmark: ingest a generic-preset CSV trade export into a fresh lake, then re-ingest it.
 
-Prints one JSON line at the end:
-``{"workload", "rows", "bytes", "seconds", "rows_per_sec", "reingest_seconds", "peak_rss_mb"}``.
-Usage: ``python bench/ingest.py [--rows 1000000] [--days 4] [--bad 0.001]``.
+Prints one JSON line per size: ``{"workload", "rows", "bytes", "seconds", "rows_per_sec",
+"reingest_seconds", "peak_rss_mb", ...}``; the CSV is generated and ingested in child processes,
+so the peak RSS is the ingest's own. Usage:
+``python bench/ingest.py [--rows 1000000 20000000] [--days 4] [--bad 0.001] [--dir DIR]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -58,55 +60,75 @@ def make_csv(path: Path, rows: int, days: int, bad_share: float, seed: int = 0) 
             pacsv.write_csv(table, fh, write_options=opts)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--days", type=int, default=4)
-    ap.add_argument("--bad", type=float, default=0.001, help="share of rows with a bad side")
-    ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # child: write the CSV only
-    args = ap.parse_args()
-    if args.generate:
-        make_csv(args.generate, args.rows, args.days, args.bad)
-        return
-
+def ingest_child(src: Path) -> dict:
+    """Ingest ``src`` into a fresh lake, then again (all duplicates); runs in its own process so
+    that its peak RSS is the ingest's alone."""
     from memelab.datasets import Lake
     from memelab.datasets.ingest import ingest
 
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "trades.csv"
-        # Generated in a child process, so peak RSS below is the ingest's alone.
-        cmd = [sys.executable, __file__, "--generate", str(src), "--rows", str(args.rows)]
-        cmd += ["--days", str(args.days), "--bad", str(args.bad)]
-        subprocess.run(cmd, check=True)
-        size = src.stat().st_size
+    with tempfile.TemporaryDirectory(dir=src.parent) as tmp:
         lake = Lake(Path(tmp) / "lake")
         t = time.perf_counter()
         first = ingest(lake, [src]).files[0]
         seconds = time.perf_counter() - t
         t = time.perf_counter()
-        again = ingest(lake, [src]).files[0]
+        again = ingest(Lake(lake.root), [src]).files[0]  # a new process would see the same
         reingest = time.perf_counter() - t
         assert again.ingested == 0 and again.duplicates == first.ingested
-        print(
-            f"ingested {first.ingested:,} of {first.rows_read:,} rows "
-            f"({first.quarantined:,} quarantined) from {size / 1e6:.0f} MB in {seconds:.1f} s; "
-            f"re-ingest added 0 in {reingest:.1f} s"
-        )
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(
-            json.dumps(
-                {
-                    "workload": f"ingest generic CSV, {args.days} days, then re-ingest",
-                    "rows": first.rows_read,
-                    "bytes": size,
-                    "seconds": round(seconds, 2),
-                    "rows_per_sec": round(first.rows_read / seconds),
-                    "reingest_seconds": round(reingest, 2),
-                    "peak_rss_mb": round(peak),
-                    "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-                }
+        files = len(lake.files("swaps"))
+    return {
+        "rows": first.rows_read,
+        "ingested": first.ingested,
+        "quarantined": first.quarantined,
+        "seconds": round(seconds, 2),
+        "rows_per_sec": round(first.rows_read / seconds),
+        "reingest_seconds": round(reingest, 2),
+        "files_after_compaction": files,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 20_000_000])
+    ap.add_argument("--days", type=int, default=4)
+    ap.add_argument("--bad", type=float, default=0.001, help="share of rows with a bad side")
+    ap.add_argument("--dir", type=Path, default=None, help="where the CSV goes (default: tmp)")
+    ap.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # child: write the CSV only
+    ap.add_argument("--ingest", type=Path, help=argparse.SUPPRESS)  # child: ingest, print JSON
+    args = ap.parse_args()
+    if args.generate:
+        make_csv(args.generate, args.rows[0], args.days, args.bad)
+        return
+    if args.ingest:
+        print(json.dumps(ingest_child(args.ingest)))
+        return
+    for rows in args.rows:
+        with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+            src = Path(tmp) / "trades.csv"
+            cmd = [sys.executable, __file__, "--generate", str(src), "--rows", str(rows)]
+            cmd += ["--days", str(args.days), "--bad", str(args.bad)]
+            subprocess.run(cmd, check=True)
+            out = subprocess.run(
+                [sys.executable, __file__, "--ingest", str(src)],
+                check=True,
+                capture_output=True,
+                text=True,
             )
-        )
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                json.dumps(
+                    {
+                        "workload": f"ingest generic CSV (full validation), {args.days} days, "
+                        "then re-ingest",
+                        "bytes": src.stat().st_size,
+                        **result,
+                        "machine": f"{platform.machine()} {os.cpu_count()} cpus",
+                        "load_avg_1m": round(os.getloadavg()[0], 1),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

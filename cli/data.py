@@ -84,6 +84,7 @@ def ingest_cmd(
     import sys
 
     from memelab.datasets.ingest import ingest
+    from memelab.datasets.lake import LakeError
     from tqdm.auto import tqdm
 
     # A rows-read bar on stderr (silent when stderr is not a terminal, e.g. under --json pipes).
@@ -96,6 +97,15 @@ def ingest_cmd(
 
     try:
         report = ingest(lake, paths, format=fmt, preset=preset, on_progress=on_progress)
+    except LakeError as exc:  # a file refused as a whole (unknown columns, unreadable, ...)
+        fail(str(exc))
+    except OSError as exc:  # permissions, a full disk, a path that vanished
+        fail(f"{exc.filename or 'input'}: {exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 (bad input never ends in a traceback)
+        fail(
+            f"ingest stopped by an unexpected {type(exc).__name__}: {exc} (rows written before it "
+            "are kept; please report this with the input file)"
+        )
     finally:
         bar.close()
     if as_json:

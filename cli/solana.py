@@ -65,6 +65,11 @@ def backfill(
         )
     except LakeError as exc:
         fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 (whatever a node sends never ends in a traceback)
+        fail(
+            f"backfill stopped by an unexpected {type(exc).__name__}: {exc}; progress is saved, "
+            "run the same command again to resume"
+        )
     finally:
         bar.close()
     if as_json:

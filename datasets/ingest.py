@@ -193,9 +193,10 @@ def ingest(
         raise IngestError("no input files given")
     if format is not None and format not in READERS:
         raise IngestError(_unknown_format(f"unknown format {format!r}"))
-    reports = [
-        _ingest_file(lake, p, format or detect_format(p), preset, on_progress) for p in files
-    ]
+    with lake.deferred_catalog():  # one DuckDB catalog refresh for the whole import
+        reports = [
+            _ingest_file(lake, p, format or detect_format(p), preset, on_progress) for p in files
+        ]
     return IngestReport(lake=str(lake.root), files=reports)
 
 
@@ -224,6 +225,7 @@ def _ingest_file(
     skipped: Counter[str] = Counter()
     pending: list[pa.Table] = []
     pending_rows = 0
+    touched: dict[str, set[str]] = {"swaps": set(), "launches": set()}
 
     def flush() -> None:
         nonlocal pending, pending_rows
@@ -234,6 +236,7 @@ def _ingest_file(
         written = lake.write("swaps", table, source=source)
         report.ingested += written.rows_added
         report.duplicates += written.duplicates
+        touched["swaps"].update(written.partitions)
 
     try:
         result = READERS[fmt](path, preset)
@@ -253,9 +256,13 @@ def _ingest_file(
                 written = lake.write("launches", batch.launches, source=source)
                 report.launches_ingested += written.rows_added
                 report.launches_duplicates += written.duplicates
+                touched["launches"].update(written.partitions)
             if on_progress is not None:
                 on_progress(path, report.rows_read)
         flush()
+        for table, dates in touched.items():  # one file per flush and day: merge them
+            if dates:
+                lake.compact(table, dates)
     except BaseException:
         spool.discard()  # no half-written quarantine file beside a failed import
         raise

@@ -17,6 +17,7 @@ memory of one day.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -39,6 +40,10 @@ NS_PER_DAY = 86_400 * 1_000_000_000
 # more peak RSS, no faster) and lets a time window skip row groups by their ts statistics.
 ROW_GROUP_ROWS = 1 << 18
 _DICT_KINDS = ("mints", "wallets", "pools")
+# Compaction: files under this size are merged, into files of at most this many rows.
+COMPACT_SMALL_BYTES = 32 << 20
+COMPACT_TARGET_ROWS = 500_000  # the rows one merge holds in memory (~150 MB of swaps)
+COMPACT_MIN_FILES = 8  # fewer small files than this in a day are left alone (not worth a rewrite)
 
 
 class LakeError(Exception):
@@ -96,6 +101,8 @@ class Lake:
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
         self._dicts: dict[str, pa.Array] = {}
+        self._keys = _KeyIndex(self)  # dedupe keys by partition (write path)
+        self._defer_catalog = False
 
     def __repr__(self) -> str:
         return f"Lake({str(self.root)!r})"
@@ -271,18 +278,15 @@ class Lake:
             if pcol is None:
                 groups = [(None, table)]
             else:
-                dates = ts_to_date(table.column(pcol).to_numpy())
-                table = table.append_column("__date", pa.array(dates))
-                groups = []
-                for date in np.unique(dates):
-                    part = table.filter(pc.equal(table.column("__date"), date)).drop_columns(
-                        ["__date"]
-                    )
-                    groups.append((str(date), part))
+                groups = list(_split_by_day(table, pcol))
             for date, part in groups:
-                if pcol is not None:
+                if pcol is not None and not _is_sorted(part.column(pcol)):
                     part = part.take(pc.sort_indices(part, [(pcol, "ascending")]))
                 rel = self._write_part(name, date, part)
+                if dedupe:
+                    self._keys.add_file(name, date, rel, part)
+                else:  # keys not tracked: the partition's index is rebuilt when next needed
+                    self._keys.forget(name, date)
                 path = self.root / rel
                 manifest["files"][rel] = {
                     "rows": part.num_rows,
@@ -301,7 +305,8 @@ class Lake:
         if source not in manifest["sources"]:
             manifest["sources"].append(source)
         self._save_manifest(name, manifest)
-        self.refresh_catalog()
+        if not self._defer_catalog:
+            self.refresh_catalog()
         return WriteReport(
             table=name,
             rows_in=rows_in,
@@ -360,7 +365,34 @@ class Lake:
         return pa.Table.from_arrays(columns, schema=schema)
 
     def _drop_known(self, name: str, table: pa.Table) -> pa.Table:
+        """Drop rows whose key is repeated in ``table`` (first kept) or already in the lake.
+
+        Keys are 128-bit hashes (``text_nb.hash128_nb``) checked against a sorted key index per
+        date partition (``_KeyIndex``): one read of a partition's keys however many files it has.
+        """
         keys = list(schemas.DEDUPE_KEYS[name])
+        if not _hashable_key(table.schema, keys):
+            return self._drop_known_by_value(name, table, keys)
+        hi, lo = _key_hashes(table, keys)
+        order = np.lexsort((lo, hi))  # stable: among equal keys, file order
+        sh, sl = hi[order], lo[order]
+        repeat = np.zeros(len(order), dtype=bool)
+        repeat[1:] = (sh[1:] == sh[:-1]) & (sl[1:] == sl[:-1])
+        keep = np.ones(table.num_rows, dtype=bool)
+        keep[order[repeat]] = False
+        pcol = schemas.PARTITION_COLUMN.get(name)
+        if pcol is not None:
+            days = _days(table.column(pcol))
+            for day in np.unique(days):
+                rows = np.flatnonzero((days == day) & keep)
+                known = self._keys.member(name, _day_name(day), hi[rows], lo[rows])
+                keep[rows[known]] = False
+        else:
+            keep &= ~self._keys.member(name, None, hi, lo)
+        return table if keep.all() else table.filter(pa.array(keep))
+
+    def _drop_known_by_value(self, name: str, table: pa.Table, keys: list[str]) -> pa.Table:
+        """The value-based path, for key columns the hash index does not cover."""
         # Within the batch: keep the first occurrence of each key.
         idx = pa.array(np.arange(table.num_rows))
         first = (
@@ -379,9 +411,6 @@ class Lake:
             existing_files = [f for d in dates for f in self.files(name, str(d))]
         else:
             existing_files = self.files(name)
-        if not existing_files:
-            return table
-        # One file's keys at a time: memory stays bounded on a partition of 100M rows.
         for f in existing_files:
             existing = pq.read_table(f, columns=keys)
             table = table.filter(self._key_mask_not_in(table, existing, keys))
@@ -397,18 +426,97 @@ class Lake:
 
         return pc.invert(pc.is_in(joined(table), value_set=joined(existing).combine_chunks()))
 
-    def _write_part(self, name: str, date: str | None, part: pa.Table) -> str:
+    def _write_part(
+        self, name: str, date: str | None, part: pa.Table, order: np.ndarray | None = None
+    ) -> str:
+        """Write one data file; with ``order``, rows in that order, taken one row group at a
+        time (so a compaction never holds a second, sorted copy of its rows)."""
         tdir = self.table_dir(name) if date is None else self.table_dir(name) / f"date={date}"
         tdir.mkdir(parents=True, exist_ok=True)
-        seq = len(list(tdir.glob("part-*.parquet")))
+        numbers = [int(p.stem[5:]) for p in tdir.glob("part-*.parquet") if p.stem[5:].isdigit()]
+        seq = max(numbers, default=-1) + 1
         rel_dir = tdir.relative_to(self.root)
         rel = str(rel_dir / f"part-{seq:05d}.parquet")
         tmp = self.root / (rel + ".tmp")
-        pq.write_table(
-            part, tmp, row_group_size=ROW_GROUP_ROWS, **parquet_write_options(part.schema)
-        )
+        options = parquet_write_options(part.schema)
+        if order is None:
+            pq.write_table(part, tmp, row_group_size=ROW_GROUP_ROWS, **options)
+        else:
+            with pq.ParquetWriter(tmp, part.schema, **options) as writer:
+                for start in range(0, len(order), ROW_GROUP_ROWS):
+                    chunk = part.take(pa.array(order[start : start + ROW_GROUP_ROWS]))
+                    writer.write_table(chunk, row_group_size=ROW_GROUP_ROWS)
         tmp.replace(self.root / rel)
         return rel
+
+    @contextlib.contextmanager
+    def deferred_catalog(self) -> Iterator[Lake]:
+        """Many writes, one catalog refresh at the end (each refresh opens DuckDB)."""
+        previous, self._defer_catalog = self._defer_catalog, True
+        try:
+            yield self
+        finally:
+            self._defer_catalog = previous
+            if not previous:
+                self.refresh_catalog()
+
+    def compact(
+        self,
+        name: str,
+        partitions: Iterable[str] | None = None,
+        small_bytes: int = COMPACT_SMALL_BYTES,
+        target_rows: int = COMPACT_TARGET_ROWS,
+        min_files: int = COMPACT_MIN_FILES,
+    ) -> int:
+        """Merge a partition's small files (under ``small_bytes``), once it has ``min_files`` of
+        them, into files of up to ``target_rows`` rows, sorted by time; returns the number of
+        files removed.
+
+        Streaming writes leave one file per flush and day; merged, a day reads in one pass. Rows
+        keep their order among equal times (file order, then row order), as ``iter_events`` reads
+        them. Memory: one merged file's rows. The manifest is saved before old files go, so a
+        crash midway leaves extra files (duplicates a re-run of compact removes), never a gap.
+        """
+        pcol = schemas.PARTITION_COLUMN.get(name)
+        if pcol is None:
+            return 0
+        manifest = self.manifest(name)
+        removed = 0
+        for date in self.partitions(name) if partitions is None else sorted(set(partitions)):
+            small = [f for f in self.files(name, date) if f.stat().st_size < small_bytes]
+            if len(small) < max(min_files, 2):
+                continue
+            group: list[Path] = []
+            rows = 0
+            groups: list[list[Path]] = []
+            for f in small:
+                n = pq.ParquetFile(f).metadata.num_rows
+                if group and rows + n > target_rows:
+                    groups.append(group)
+                    group, rows = [], 0
+                group.append(f)
+                rows += n
+            groups.append(group)
+            for group in (g for g in groups if len(g) > 1):
+                table = pa.concat_tables(pq.read_table(f, schema=None) for f in group)
+                ts = np.asarray(table.column(pcol).to_numpy())
+                rel = self._write_part(name, date, table, np.argsort(ts, kind="stable"))
+                path = self.root / rel
+                manifest["files"][rel] = {
+                    "rows": table.num_rows,
+                    "bytes": path.stat().st_size,
+                    "sha256": _sha256_file(path),
+                }
+                for f in group:
+                    manifest["files"].pop(str(f.relative_to(self.root)), None)
+                self._save_manifest(name, manifest)
+                self._keys.replace_files(name, date, group, rel, table)
+                for f in group:
+                    f.unlink()
+                removed += len(group)
+        if removed and not self._defer_catalog:
+            self.refresh_catalog()
+        return removed
 
     # ------------------------------------------------------------ quarantine
     def quarantine(self, source: str, records: Iterable[dict[str, Any]]) -> Path | None:
@@ -541,6 +649,156 @@ class Lake:
             return con.sql(query).df()
         finally:
             con.close()
+
+
+def _days(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """UTC day numbers (days since the epoch) of int64 ns timestamps."""
+    return np.floor_divide(np.asarray(col.to_numpy(), dtype=np.int64), NS_PER_DAY)
+
+
+def _is_sorted(col: pa.ChunkedArray) -> bool:
+    values = np.asarray(col.to_numpy())
+    return bool(len(values) < 2 or (values[1:] >= values[:-1]).all())
+
+
+def _day_name(day: int) -> str:
+    return str(np.datetime64(int(day), "D"))
+
+
+def _split_by_day(table: pa.Table, pcol: str) -> Iterator[tuple[str, pa.Table]]:
+    days = _days(table.column(pcol))
+    uniq = np.unique(days)
+    if len(uniq) == 1:
+        yield _day_name(uniq[0]), table
+        return
+    for day in uniq:
+        yield _day_name(day), table.filter(pa.array(days == day))
+
+
+def _hashable_key(schema: pa.Schema, keys: list[str]) -> bool:
+    """Whether the key is (string) or (string, integer): what ``_key_hashes`` covers."""
+    types = [schema.field(k).type for k in keys]
+    return (
+        0 < len(types) <= 2
+        and pa.types.is_string(types[0])
+        and (len(types) == 1 or pa.types.is_integer(types[1]))
+    )
+
+
+def _key_hashes(table: pa.Table, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """128-bit hashes (hi, lo) of each row's dedupe key, computed in compiled code."""
+    from memelab.datasets.text_nb import hash128_nb, strings_buffers
+
+    col = table.column(keys[0])
+    text = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    offsets, data, valid = strings_buffers(text)
+    if len(keys) > 1:
+        extra = np.asarray(table.column(keys[1]).to_numpy(), dtype=np.int64)
+    else:
+        extra = np.zeros(table.num_rows, dtype=np.int64)
+    return hash128_nb(offsets, data, valid, extra)
+
+
+class _KeyIndex:
+    """Sorted 128-bit dedupe keys per partition: in memory for the partitions a writer touches,
+    on disk as one sorted ``.npy`` per data file (``_keys/<table>/date=.../part-N.npy``).
+
+    A partition's keys are loaded once (its sidecars; a file without one, written by an older
+    version or another writer, is hashed from its key columns and gets one), then kept up to
+    date as files are written, so each write checks its keys by binary search instead of
+    re-reading the partition's files.
+    """
+
+    MAX_CACHED_KEYS = 24_000_000  # ~384 MB of keys; older partitions are dropped beyond it
+
+    def __init__(self, lake: Lake):
+        self.lake = lake
+        self._cache: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray]] = {}
+
+    def _sidecar(self, rel: str) -> Path:
+        return self.lake.root / "_keys" / Path(rel).with_suffix(".npy")
+
+    def _load(self, name: str, date: str | None) -> tuple[np.ndarray, np.ndarray]:
+        key = (name, date)
+        if key in self._cache:
+            self._cache[key] = self._cache.pop(key)  # most recently used last
+            return self._cache[key]
+        parts = []
+        for f in self.lake.files(name, date):
+            rel = str(f.relative_to(self.lake.root))
+            side = self._sidecar(rel)
+            if side.exists():
+                arr = np.load(side)
+            else:
+                cols = list(schemas.DEDUPE_KEYS[name])
+                arr = _sorted_pairs(*_key_hashes(pq.read_table(f, columns=cols), cols))
+                self._save(side, arr)
+            parts.append(arr)
+        if parts:
+            merged = _sorted_pairs(
+                np.concatenate([a[:, 0] for a in parts]), np.concatenate([a[:, 1] for a in parts])
+            )
+        else:
+            merged = np.empty((0, 2), np.uint64)
+        self._cache[key] = (np.ascontiguousarray(merged[:, 0]), np.ascontiguousarray(merged[:, 1]))
+        self._evict()
+        return self._cache[key]
+
+    def _evict(self) -> None:
+        while (
+            len(self._cache) > 1
+            and sum(len(h) for h, _ in self._cache.values()) > self.MAX_CACHED_KEYS
+        ):
+            self._cache.pop(next(iter(self._cache)))
+
+    @staticmethod
+    def _save(path: Path, arr: np.ndarray) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, arr)
+        tmp.replace(path)
+
+    def member(self, name: str, date: str | None, hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        from memelab.datasets.text_nb import member_sorted_nb
+
+        known_hi, known_lo = self._load(name, date)
+        if not len(known_hi):
+            return np.zeros(len(hi), dtype=bool)
+        return member_sorted_nb(known_hi, known_lo, hi, lo)
+
+    def add_file(self, name: str, date: str | None, rel: str, part: pa.Table) -> None:
+        """Record the keys of a newly written data file (its sidecar, and the cache)."""
+        cols = list(schemas.DEDUPE_KEYS[name])
+        if not _hashable_key(part.schema, cols):
+            return
+        arr = _sorted_pairs(*_key_hashes(part, cols))
+        self._save(self._sidecar(rel), arr)
+        key = (name, date)
+        if key in self._cache:
+            from memelab.datasets.text_nb import merge_sorted_nb
+
+            old_hi, old_lo = self._cache[key]
+            new_hi, new_lo = np.ascontiguousarray(arr[:, 0]), np.ascontiguousarray(arr[:, 1])
+            self._cache[key] = merge_sorted_nb(old_hi, old_lo, new_hi, new_lo)
+
+    def forget(self, name: str, date: str | None) -> None:
+        self._cache.pop((name, date), None)
+
+    def replace_files(
+        self, name: str, date: str, old: list[Path], rel: str, table: pa.Table
+    ) -> None:
+        """After compaction: one sidecar for the merged file, none for the files it replaced."""
+        cols = list(schemas.DEDUPE_KEYS[name])
+        if _hashable_key(table.schema, cols):
+            self._save(self._sidecar(rel), _sorted_pairs(*_key_hashes(table, cols)))
+        for f in old:
+            self._sidecar(str(f.relative_to(self.lake.root))).unlink(missing_ok=True)
+
+
+def _sorted_pairs(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """(n, 2) uint64 keys sorted by (hi, lo)."""
+    order = np.lexsort((lo, hi))
+    return np.stack([hi[order], lo[order]], axis=1)
 
 
 def parquet_write_options(schema: pa.Schema) -> dict[str, Any]:

@@ -18,3 +18,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (set MEMELAB_SHARED_DATA); runs in CI")
     return SHARED_DATA
+
+
+# Property-based tests run derandomized (the same examples on every run and machine, so CI is
+# reproducible) with a bounded number of examples; HYPOTHESIS_PROFILE=fuzz explores more, with
+# fresh randomness, when hunting for new failures locally.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile(
+    "memelab", derandomize=True, max_examples=25, deadline=None, database=None
+)
+settings.register_profile("fuzz", max_examples=2000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "memelab"))

@@ -158,3 +158,38 @@ def test_backfill_quarantines_a_transaction_the_node_refuses(tmp_path: Path) -> 
     (qfile,) = (lake.root / "_quarantine").glob("*.jsonl")
     (entry,) = [json.loads(x) for x in qfile.read_text().splitlines()]
     assert entry["row"] == refused and "not supported" in entry["reason"]
+
+
+class _GarbledPages(FixtureRpc):
+    """Adds an unreadable entry to every signatures page, or answers a page that is no list."""
+
+    page: object = None
+
+    async def handle(self, request):  # noqa: ANN001, ANN201
+        from aiohttp import web
+
+        body = await request.json()
+        if body["method"] != "getSignaturesForAddress":
+            return await super().handle(request)
+        self.requests += 1
+        params = body.get("params", [])
+        page = self.page if self.page is not None else self._signatures(params[1])
+        if self.page is None and page:
+            page = [*page, {"signature": "not-base58!", "slot": "x"}]
+        return web.json_response({"jsonrpc": "2.0", "id": body["id"], "result": page})
+
+
+def test_backfill_quarantines_unreadable_signature_entries_and_stops_cleanly_on_a_bad_page(
+    tmp_path: Path, clean_keys: list
+) -> None:
+    lake = Lake(tmp_path / "lake")
+    with ServerThread(_GarbledPages(_results())) as srv:
+        report = backfill(lake, srv.url, "pumpfun", page_size=10, rps=1000)
+    assert _keys(lake) == clean_keys and report.quarantined == 1
+    (qfile,) = (lake.root / "_quarantine").glob("*.jsonl")
+    assert "signature entry: signature: not a base58 signature" in qfile.read_text()
+    rpc = _GarbledPages(_results())
+    rpc.page = 5
+    with ServerThread(rpc) as srv:
+        with pytest.raises(BackfillError, match="answered int, not a list.*run the same command"):
+            backfill(Lake(tmp_path / "b"), srv.url, "pumpfun", page_size=10, rps=1000)

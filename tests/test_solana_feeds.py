@@ -169,12 +169,12 @@ def test_substreams_ingest_writes_87_swaps_and_reingest_adds_nothing(
 
 def test_substreams_trade_with_same_sign_amounts_is_quarantined() -> None:
     trade = {
-        "baseMint": "x",
+        "baseMint": CREATE["mint"],
         "quoteMint": WSOL,
         "baseAmount": 1.0,
         "quoteAmount": 2.0,
-        "txId": "s",
-        "signer": "w",
+        "txId": CREATE["signature"],
+        "signer": CREATE["traderPublicKey"],
         "outerProgram": "p",
         "blockTime": "1",
         "blockSlot": "2",
@@ -216,6 +216,26 @@ def test_geyser_ingest_of_a_json_array(tmp_path: Path) -> None:
     src.write_text(json.dumps([load(FIXTURES / "pumpfun_buy_geyser.json")]))
     rep = ingest(Lake(tmp_path / "lake"), [src], format="geyser")
     assert rep.totals["ingested"] == 1
+
+
+def test_a_json_array_streams_element_by_element_and_a_broken_element_ends_it_with_a_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from memelab.datasets.solana import documents
+
+    monkeypatch.setattr(documents, "CHUNK_CHARS", 997)  # elements straddle many reads
+    txs = [load(FIXTURES / n) for n in ("pumpfun_buy_rpc.json", "pumpfun_sell_rpc.json")]
+    src = tmp_path / "txs.json"
+    src.write_text("[\n" + ",\n".join([json.dumps(txs[0]), "12", json.dumps(txs[1])]) + "\n]")
+    got = list(documents.iter_documents(src))
+    assert [(row, error) for row, _, error in got] == [(1, None), (2, None), (3, None)]
+    assert got[0][1] == txs[0] and got[1][1] == 12 and got[2][1] == txs[1]
+    src.write_text("[" + json.dumps(txs[0]) + ", {broken, " + json.dumps(txs[1]) + "]")
+    got = list(documents.iter_documents(src))
+    assert got[0] == (1, txs[0], None)
+    assert got[1][0] == 2 and "jq -c" in got[1][2] and len(got) == 2
+    rep = ingest(Lake(tmp_path / "lake"), [src], format="rpc-json").files[0]
+    assert (rep.rows_read, rep.ingested, rep.quarantined) == (2, 1, 1)
 
 
 def test_pumpportal_ingest_quarantines_messages_without_time(

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from memelab.datasets.ingest import ParseResult
+from memelab.datasets.text_nb import base58_decoded_len, hash128_nb, null_words, strings_buffers
 
 _NULL_STRINGS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "NA", "N/A")
 _BASE58_RE = "^[1-9A-HJ-NP-Za-km-z]+$"
@@ -66,13 +67,31 @@ def as_array(col: pa.Array | pa.ChunkedArray | None, n: int) -> pa.Array:
         or pa.types.is_large_binary(col.type)
     ):
         col = col.cast(pa.string())
+    if not _parseable(col.type):  # lists, maps, durations...: their text, to be refused
+        col = pa.array([None if x is None else str(x) for x in col.to_pylist()], pa.string())
     return col
+
+
+def _parseable(t: pa.DataType) -> bool:
+    """Types the field parsers read directly (anything else is turned into text first)."""
+    return (
+        pa.types.is_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_floating(t)
+        or pa.types.is_boolean(t)
+        or pa.types.is_timestamp(t)
+        or pa.types.is_date(t)
+        or pa.types.is_decimal(t)
+        or pa.types.is_null(t)
+    )
 
 
 def null_mask(col: pa.Array) -> np.ndarray:
     """Rows where the value is absent: null, or an empty / 'nan' / 'null' string."""
+    if pa.types.is_string(col.type):
+        return null_words(col)[0]  # one compiled pass over the string buffers
     missing = pc.is_null(col)
-    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+    if pa.types.is_large_string(col.type):
         stripped = pc.utf8_trim_whitespace(col)
         missing = pc.or_(missing, pc.is_in(stripped, value_set=pa.array(_NULL_STRINGS)))
     elif pa.types.is_floating(col.type):
@@ -96,6 +115,12 @@ def parse_float(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return values, missing, np.zeros(len(col), dtype=bool)
     if pa.types.is_boolean(col.type):
         return parse_float(col.cast(pa.int8()))
+    if not missing.any():  # fast path: plain numbers, nothing to trim or strip
+        try:
+            values = col.cast(pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64)
+            return values, missing, np.zeros(len(col), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     text = pc.replace_substring(pc.utf8_trim_whitespace(col.cast(pa.string())), ",", "")
     text = pc.if_else(pa.array(missing), pa.nulls(len(col), pa.string()), text)
     try:  # fast path: every present value is a number
@@ -172,13 +197,23 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             scale = np.select([mag < 10**11, mag < 10**14, mag < 10**17], [10**9, 10**6, 10**3], 1)
             return ints * scale, missing, bad
         return _epoch_to_ns(v), missing, bad
-    text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     present = ~missing
+    if present.all():  # the usual export: one ISO form throughout, parsed by Arrow in one pass
+        fast = _iso_ns(col.cast(pa.string()))
+        if fast is not None:
+            return fast, missing, bad
+    text_arr = pc.utf8_trim_whitespace(col.cast(pa.string()))
     numeric = present & pc.match_substring_regex(text_arr, r"^[+-]?\d+(\.\d*)?$").fill_null(
         False
     ).to_numpy(zero_copy_only=False).astype(bool)
-    text = pd.Series(to_str(text_arr), dtype=object)
     iso = present & ~numeric
+    fast = _iso_ns(text_arr.filter(pa.array(iso))) if iso.any() else None
+    if fast is not None:  # every ISO value parsed by Arrow's compiled parser
+        out[iso] = fast
+        iso = np.zeros(n, dtype=bool)
+    if not (numeric.any() or iso.any()):
+        return out, missing, bad
+    text = pd.Series(to_str(text_arr), dtype=object)
     if numeric.any():
         overflow = np.flatnonzero(numeric)[_past_int64_ns(text[numeric].astype(float).to_numpy())]
         bad[overflow] = True
@@ -201,6 +236,17 @@ def parse_ts(col: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         out[iso] = vals
         bad[np.flatnonzero(iso)[~ok]] = True
     return out, missing, bad
+
+
+def _iso_ns(text: pa.Array) -> np.ndarray | None:
+    """ISO-8601 strings -> int64 ns by Arrow's parser (naive = UTC, or all with an offset);
+    None when any value needs the per-value path (mixed forms, garbage)."""
+    for typ in (pa.timestamp("ns"), pa.timestamp("ns", tz="UTC")):
+        try:
+            return text.cast(typ).cast(pa.int64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+    return None
 
 
 _SIDE_WORDS = {
@@ -248,23 +294,20 @@ def valid_base58(col: pa.Array, min_len: int, max_len: int) -> np.ndarray:
 
 
 def valid_pubkey(col: pa.Array) -> np.ndarray:
-    """True where the value decodes to a 32-byte Solana address (checked once per distinct value)."""
-    from solders.pubkey import Pubkey
+    """True where the value is base58 that decodes to a 32-byte Solana address (compiled;
+    whitespace around the value is ignored)."""
+    return base58_decoded_len(col.cast(pa.string())) == 32
 
-    candidate = valid_base58(col, 32, 44)
-    if not candidate.any():
-        return candidate
-    text = pc.utf8_trim_whitespace(col.cast(pa.string()))
-    encoded = pc.dictionary_encode(text)
-    good_values = np.zeros(len(encoded.dictionary), dtype=bool)
-    for i, value in enumerate(encoded.dictionary.to_pylist()):
-        try:
-            Pubkey.from_string(value)
-            good_values[i] = True
-        except ValueError:
-            good_values[i] = False
-    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return candidate & good_values[codes] if len(good_values) else candidate
+
+def valid_signature(col: pa.Array) -> np.ndarray:
+    """True where the value is base58 that decodes to a 64-byte transaction signature."""
+    return base58_decoded_len(col.cast(pa.string())) == 64
+
+
+def trimmed(col: pa.Array) -> pa.Array:
+    """String values without surrounding whitespace (a copy only when some value has any)."""
+    col = col.cast(pa.string())
+    return pc.utf8_trim_whitespace(col) if null_words(col)[1] else col
 
 
 def normalize_venue(col: pa.Array, default: str) -> pa.Array:
@@ -314,10 +357,9 @@ def build_swaps(canon: Canonical) -> ParseResult:
     check("ts", miss, bad, "not a timestamp", True)
     slot, miss, bad = parse_int(cols["slot"])
     check("slot", miss, bad | (slot < 0), "not a slot number", True)
-    for name, lo, hi in (("signature", 32, 90),):
-        col = cols[name]
-        miss = null_mask(col)
-        check(name, miss, ~miss & ~valid_base58(col, lo, hi), "not base58", True)
+    col = cols["signature"]
+    miss = null_mask(col)
+    check("signature", miss, ~miss & ~valid_signature(col), "not a base58 signature", True)
     for name in ("mint", "trader"):
         col = cols[name]
         miss = null_mask(col)
@@ -363,11 +405,11 @@ def build_swaps(canon: Canonical) -> ParseResult:
         {
             "ts": pa.array(ts[good], pa.int64()),
             "slot": pa.array(slot[good], pa.int64()),
-            "signature": pc.utf8_trim_whitespace(cols["signature"].filter(good).cast(pa.string())),
+            "signature": trimmed(cols["signature"].filter(good)),
             "ix_index": pa.array(ix[good], pa.int32()),
-            "mint": pc.utf8_trim_whitespace(cols["mint"].filter(good).cast(pa.string())),
+            "mint": trimmed(cols["mint"].filter(good)),
             "venue": normalize_venue(cols["venue"], canon.default_venue).filter(good),
-            "trader": pc.utf8_trim_whitespace(cols["trader"].filter(good).cast(pa.string())),
+            "trader": trimmed(cols["trader"].filter(good)),
             "side": pa.array(side[good], pa.int8()),
             "sol_amount": pa.array(numbers["sol_amount"][good]),
             "token_amount": pa.array(numbers["token_amount"][good]),
@@ -404,17 +446,18 @@ def _quarantine_records(
     ]
 
 
-def signature_ordinals(signatures: pa.Array, carry: dict[str, int]) -> np.ndarray:
+def signature_ordinals(signatures: pa.Array, carry: dict[int, int]) -> np.ndarray:
     """Position of each row among the rows of its signature (0, 1, ...), for sources that give no
     instruction index: two swaps of one transaction then keep distinct dedupe keys.
 
-    ``carry`` holds the counts of the signatures in the last rows of the previous batch and is
-    updated in place, so a transaction whose rows straddle two batches keeps counting (rows of one
+    Rows are grouped by a compiled 64-bit hash of the signature (no Python strings). ``carry``
+    holds the counts of the signatures in the last rows of the previous batch and is updated in
+    place, so a transaction whose rows straddle two batches keeps counting (rows of one
     transaction are adjacent in every export we know; a small carry keeps memory flat).
     """
     n = len(signatures)
-    encoded = pc.dictionary_encode(signatures.cast(pa.string()))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    offsets, data, valid = strings_buffers(signatures.cast(pa.string()))
+    codes, _ = hash128_nb(offsets, data, valid, np.zeros(n, dtype=np.int64))
     order = np.argsort(codes, kind="stable")
     sorted_codes = codes[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1] if n else np.empty(0, np.int64)
@@ -424,18 +467,26 @@ def signature_ordinals(signatures: pa.Array, carry: dict[str, int]) -> np.ndarra
         group_start = np.maximum.accumulate(group_start)
     ordinal = np.empty(n, dtype=np.int64)
     ordinal[order] = np.arange(n) - group_start
-    names = encoded.dictionary.to_pylist()
     if carry:
-        offset = np.array([carry.get(name, 0) for name in names] + [0], dtype=np.int64)
-        ordinal += offset[codes]  # code -1 (null) reads the trailing 0
-    tail = codes[max(0, n - CARRY_ROWS) :]
-    counts = np.bincount(codes[codes >= 0], minlength=len(names)) if n else np.empty(0, np.int64)
-    new_carry = {
-        names[c]: int(counts[c]) + carry.get(names[c], 0) for c in np.unique(tail[tail >= 0])
+        ordinal += _carry_offsets(codes, carry)
+    tail = np.unique(codes[max(0, n - CARRY_ROWS) :])
+    counts = {
+        int(c): int(k)
+        for c, k in zip(*np.unique(codes[np.isin(codes, tail)], return_counts=True), strict=True)
     }
+    new_carry = {c: counts[c] + carry.get(c, 0) for c in counts}
     carry.clear()
     carry.update(new_carry)
     return ordinal
+
+
+def _carry_offsets(codes: np.ndarray, carry: dict[int, int]) -> np.ndarray:
+    keys = np.fromiter(carry.keys(), dtype=np.uint64, count=len(carry))
+    vals = np.fromiter(carry.values(), dtype=np.int64, count=len(carry))
+    order = np.argsort(keys)
+    keys, vals = keys[order], vals[order]
+    pos = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+    return np.where(keys[pos] == codes, vals[pos], 0)
 
 
 CARRY_ROWS = 1024  # rows at the end of a batch whose signatures may continue in the next one

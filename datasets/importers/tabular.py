@@ -8,6 +8,8 @@ batch, whatever the file size; only a whole-document ``.json`` file is read at o
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from memelab.datasets.importers.fields import build_swaps
@@ -23,8 +26,8 @@ from memelab.datasets.ingest import IngestError, ParseResult, register_reader
 
 # pyarrow's streaming CSV reader reads ~32 blocks ahead: small blocks keep that memory small,
 # and blocks are grouped into batches of CSV_BATCH_ROWS rows for the (per-batch) validation.
-CSV_BLOCK_BYTES = 4 << 20
-CSV_BATCH_ROWS = 262_144
+CSV_BLOCK_BYTES = 16 << 20
+CSV_BATCH_ROWS = 32_768  # a 16 MB block (~58k trade rows) is a batch alone: no concatenation
 PARQUET_BATCH_ROWS = 262_144
 JSON_BATCH_ROWS = 100_000
 
@@ -33,9 +36,9 @@ JSON_BATCH_ROWS = 100_000
 RawChunk = tuple[pa.Table, np.ndarray, list[dict[str, Any]], int]
 
 
-def _records_to_table(records: list[dict[str, Any]]) -> pa.Table:
+def _records_to_table(records: list[dict[str, Any]], flat: bool = False) -> pa.Table:
     """JSON records -> a table of string columns (nested objects flattened with ``_``)."""
-    flat = [_flatten(r) for r in records]
+    flat = records if flat else [_flatten(r) for r in records]
     names: dict[str, None] = {}
     for r in flat:
         names.update(dict.fromkeys(r))
@@ -112,7 +115,10 @@ def _csv_header(path: Path) -> list[str] | None:
     text = head.decode("utf-8-sig", errors="replace")
     if not text.strip():
         return None
-    names = next(csv.reader(io.StringIO(text)))
+    try:
+        names = next(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise IngestError(f"{path}: header row does not parse: {exc}") from exc
     if len(set(names)) != len(names) or any(not n.strip() for n in names):
         raise IngestError(f"{path}: header row has empty or repeated column names: {names}")
     return names
@@ -163,23 +169,33 @@ def _csv_blocks(path: Path, names: list[str]) -> Iterator[RawChunk]:
         )
         return "skip"
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True
-        ),
-    )
     next_row = 1
     pending_bad: set[int] = set()  # numbers of skipped lines not yet passed
+    reader = None
+    stream = _Utf8Input(path)
     while True:
         try:
+            if reader is None:  # opening parses the first block: its errors are the file's
+                reader = pacsv.open_csv(
+                    stream,
+                    read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES, use_threads=False),
+                    parse_options=pacsv.ParseOptions(
+                        invalid_row_handler=on_invalid, newlines_in_values=True
+                    ),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types={n: pa.string() for n in names}, strings_can_be_null=True
+                    ),
+                )
             batch = reader.read_next_batch()
         except StopIteration:
             break
-        except pa.ArrowInvalid as exc:
-            raise IngestError(f"{path}: CSV read failed near data row {next_row}: {exc}") from exc
+        except (pa.ArrowInvalid, OSError) as exc:
+            # The parser cannot go on (e.g. an unclosed quote running past a block): the rest of
+            # the file is one refused record, and the rows before it are kept.
+            rest = {"row": next_row, "reason": f"csv: unreadable from here on: {exc}", "raw": None}
+            empty = pa.table({n: pa.array([], pa.string()) for n in names})
+            yield empty, np.empty(0, np.int64), [*malformed, rest], len(blank_rows)
+            return
         # Data row numbers of this batch: consecutive, minus the lines skipped within it.
         pending_bad.update(m["row"] for m in malformed)
         pending_bad.update(blank_rows)
@@ -192,12 +208,63 @@ def _csv_blocks(path: Path, names: list[str]) -> Iterator[RawChunk]:
         if n:
             next_row = int(numbers[-1]) + 1
             pending_bad = {b for b in pending_bad if b >= next_row}
-        yield pa.Table.from_batches([batch]), numbers, list(malformed), len(blank_rows)
+        table, bad_text = pa.Table.from_batches([batch]), []
+        if stream.replaced:  # bytes that were not UTF-8 went by: refuse the rows holding them
+            table, numbers, bad_text = _as_utf8(table, numbers)
+        yield table, numbers, [*malformed, *bad_text], len(blank_rows)
         malformed.clear()
         blank_rows.clear()
     if malformed or blank_rows:
         empty = pa.table({n: pa.array([], pa.string()) for n in names})
         yield empty, np.empty(0, np.int64), list(malformed), len(blank_rows)
+
+
+class _Utf8Input(io.RawIOBase):
+    """A file's bytes (decompressed) with invalid UTF-8 replaced by U+FFFD.
+
+    pyarrow's CSV reader cannot even report a malformed row whose text is not UTF-8, so the
+    stream is made valid first; rows that then hold U+FFFD are refused after parsing
+    (``_as_utf8``). One decode-and-encode pass in C: cheap beside the parse.
+    """
+
+    def __init__(self, path: Path):
+        self._src = pa.input_stream(str(path), compression="detect")
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.replaced = False  # set once a U+FFFD went out: rows must then be checked
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._src.read(size if size and size > 0 else CSV_BLOCK_BYTES)
+        if chunk.isascii() and not self._decoder.getstate()[0]:
+            return chunk  # the usual case: nothing to check, no copy
+        text = self._decoder.decode(chunk, final=not chunk)
+        self.replaced = self.replaced or "\ufffd" in text
+        return text.encode("utf-8")
+
+    def close(self) -> None:
+        self._src.close()
+        super().close()
+
+
+def _as_utf8(
+    table: pa.Table, rows: np.ndarray
+) -> tuple[pa.Table, np.ndarray, list[dict[str, Any]]]:
+    """Refuse the rows holding U+FFFD: bytes of the file that were not UTF-8 (``_Utf8Input``)."""
+    bad = None
+    for col in table.columns:
+        hit = pc.match_substring(col, "\ufffd")
+        if hit.null_count < len(hit) and pc.any(hit).as_py():
+            mask = hit.fill_null(False).to_numpy(zero_copy_only=False)
+            bad = mask if bad is None else bad | mask
+    if bad is None:
+        return table, rows, []
+    refused = [
+        {"row": int(rows[i]), "reason": "csv: bytes that are not UTF-8", "raw": r}
+        for i, r in zip(np.flatnonzero(bad), table.filter(pa.array(bad)).to_pylist(), strict=True)
+    ]
+    return table.filter(pa.array(~bad)), rows[~bad], refused
 
 
 # --------------------------------------------------------------------------------------- JSON
@@ -254,40 +321,49 @@ def _jsonl_batches(path: Path) -> Iterator[RawChunk]:
             number += 1
             try:
                 obj = json.loads(line)
-            except ValueError as exc:
-                malformed.append({"row": number, "reason": f"json: {exc}", "raw": line.rstrip()})
+                flat = _flatten(obj) if isinstance(obj, dict) else None
+            except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
+                reason = f"json: {type(exc).__name__}: {str(exc)[:200]}"
+                malformed.append({"row": number, "reason": reason, "raw": line.rstrip()[:2000]})
                 continue
-            if not isinstance(obj, dict):
+            if flat is None:
                 malformed.append(
                     {"row": number, "reason": "json: not an object", "raw": line.rstrip()}
                 )
                 continue
-            records.append(obj)
+            records.append(flat)
             rows.append(number)
             if len(records) >= JSON_BATCH_ROWS:
-                yield _records_to_table(records), np.asarray(rows, np.int64), malformed, 0
+                yield _records_to_table(records, True), np.asarray(rows, np.int64), malformed, 0
                 records, rows, malformed = [], [], []
     if records or malformed:
-        yield _records_to_table(records), np.asarray(rows, np.int64), malformed, 0
+        yield _records_to_table(records, True), np.asarray(rows, np.int64), malformed, 0
 
 
 def read_json(path: Path, preset: str | None) -> Iterator[ParseResult]:
     """One JSON document: an array of records, or an object whose records sit under a key
     (``rows``, ``data``, ``trades``, ``result``, nested too, e.g. Substreams ``@data.data``)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise IngestError(f"{path}: not valid JSON: {exc}") from exc
+        doc = json.loads(path.read_text(encoding="utf-8", errors="replace"))
+    except (ValueError, RecursionError) as exc:
+        raise IngestError(f"{path}: not valid JSON: {type(exc).__name__}: {exc}") from exc
     records = _find_records(doc)
     if records is None:
         raise IngestError(f"{path}: no list of records found (expected an array of objects)")
-    good = [(i + 1, r) for i, r in enumerate(records) if isinstance(r, dict)]
-    malformed = [
-        {"row": i + 1, "reason": "json: not an object", "raw": r}
-        for i, r in enumerate(records)
-        if not isinstance(r, dict)
-    ]
-    table = _records_to_table([r for _, r in good])
+    good: list[tuple[int, dict[str, Any]]] = []
+    malformed: list[dict[str, Any]] = []
+    for i, r in enumerate(records, start=1):
+        try:
+            flat = _flatten(r) if isinstance(r, dict) else None
+        except RecursionError:
+            flat = None
+        if flat is None:
+            malformed.append(
+                {"row": i, "reason": "json: not a flat enough object", "raw": str(r)[:2000]}
+            )
+        else:
+            good.append((i, flat))
+    table = _records_to_table([r for _, r in good], True)
     rows = np.asarray([i for i, _ in good], np.int64)
     return _parse_batches(path, preset, table.column_names, iter([(table, rows, malformed, 0)]))
 
@@ -338,11 +414,20 @@ def read_parquet(path: Path, preset: str | None) -> Iterator[ParseResult]:
 
     def batches() -> Iterator[RawChunk]:
         start = 1
-        for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            n = batch.num_rows
-            rows = np.arange(start, start + n, dtype=np.int64)
-            yield _flatten_structs(pa.Table.from_batches([batch])), rows, [], 0
-            start += n
+        for group in range(pf.num_row_groups):
+            expected = pf.metadata.row_group(group).num_rows
+            done = 0
+            try:  # a damaged row group is refused as one record; the others are read
+                for batch in pf.iter_batches(batch_size=PARQUET_BATCH_ROWS, row_groups=[group]):
+                    n = batch.num_rows
+                    rows = np.arange(start + done, start + done + n, dtype=np.int64)
+                    yield _flatten_structs(pa.Table.from_batches([batch])), rows, [], 0
+                    done += n
+            except (pa.ArrowException, OSError, ValueError) as exc:
+                reason = f"parquet: row group {group} unreadable from its row {done + 1}: {exc}"
+                bad = [{"row": start + done, "reason": reason[:500], "raw": None}]
+                yield pa.table({}), np.empty(0, np.int64), bad, 0
+            start += expected
 
     return _parse_batches(path, preset, names, batches())
 

@@ -6,7 +6,7 @@ written to the lake (and its bad transactions quarantined) the cursor is saved i
 ``<lake>/_checkpoints/backfill-<program>.json``; a run that dies midway resumes from the last saved
 page, and the lake's (signature, ix_index) dedupe makes the re-fetched page add nothing. A run
 after a finished walk fetches only what is newer than that walk's head. Requests go through the
-async ``solana`` client (``AsyncClient``), rate-limited to ``rps`` requests per second.
+JSON-RPC over ``httpx`` (answers read as plain JSON and checked by the parser), rate-limited to ``rps`` requests per second.
 """
 
 from __future__ import annotations
@@ -14,19 +14,17 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from memelab.datasets.lake import Lake, LakeError
+from memelab.datasets.solana import validate as v
 from memelab.datasets.solana.convert import launches_table, merge_graduations, swaps_table
+from memelab.datasets.solana.documents import loads
 from memelab.datasets.solana.parse import TxParse, parse_transaction
 from memelab.datasets.solana.programs import PROGRAM_OF_NAME
-from memelab.datasets.solana.tx import MalformedTransaction
-
-T = TypeVar("T")
 
 
 class BackfillError(LakeError):
@@ -102,14 +100,11 @@ async def backfill_async(
 
     ``since`` is a unix time in seconds; ``limit`` caps the transactions fetched in this run.
     A node that answers HTTP 429 (rate limited) is retried ``retries`` times, waiting
-    ``Retry-After`` or ``backoff_s * 2**attempt``; other transport failures stop the run (resume
-    later); a JSON-RPC error for one transaction quarantines that transaction.
+    ``Retry-After`` or ``backoff_s * 2**attempt``; other transport failures and unreadable
+    signature pages stop the run (resume later); a transaction the node refuses or answers with
+    something unreadable is quarantined with the reason, and the walk goes on.
     """
-    from solana.exceptions import SolanaRpcException
-    from solana.rpc.async_api import AsyncClient
-    from solana.rpc.core import RPCException
-    from solders.pubkey import Pubkey
-    from solders.signature import Signature
+    import httpx
 
     name, program_id = resolve_program(program)
     if rps <= 0:
@@ -125,51 +120,42 @@ async def backfill_async(
     report = BackfillReport(program=name, checkpoint=str(path))
     skipped: Counter = Counter()
     source = f"backfill:{name}"
-    address = Pubkey.from_string(program_id)
     fetched_total = 0
     sem = asyncio.Semaphore(concurrency)
-    async with AsyncClient(rpc_url, rate_limit=rps, timeout=30, http2=False) as client:
+    async with httpx.AsyncClient(timeout=30) as http:
+        rpc = _Rpc(http, rpc_url, rps, retries, backoff_s)
 
-        async def fetch(sig: Any) -> Any:
+        async def fetch(sig: str) -> Any:
             async with sem:
                 try:
-                    r = await _retrying(
-                        partial(
-                            client.get_transaction,
-                            sig,
-                            encoding="json",
-                            max_supported_transaction_version=0,
-                        ),
-                        retries,
-                        backoff_s,
+                    return await rpc.call(
+                        "getTransaction",
+                        [sig, {"encoding": "json", "maxSupportedTransactionVersion": 0}],
                     )
-                except RPCException as exc:  # the node refused this one transaction
-                    return _Refused(str(exc))
-                return None if r.value is None else json.loads(r.value.to_json())
+                except _Refused as exc:  # the node refused or garbled this one transaction
+                    return exc
 
         try:
             while True:
                 page_limit = page_size if limit is None else min(page_size, limit - fetched_total)
                 if page_limit <= 0:
                     break
-                resp = await _retrying(
-                    partial(
-                        client.get_signatures_for_address,
-                        address,
-                        before=Signature.from_string(walk["before"]) if walk["before"] else None,
-                        until=Signature.from_string(until) if until else None,
-                        limit=page_limit,
-                    ),
-                    retries,
-                    backoff_s,
-                )
-                infos = list(resp.value)
+                opts: dict[str, Any] = {"limit": page_limit}
+                if walk["before"]:
+                    opts["before"] = walk["before"]
+                if until:
+                    opts["until"] = until
+                try:
+                    page = await rpc.call("getSignaturesForAddress", [program_id, opts])
+                except _Refused as exc:
+                    raise _Transport(f"getSignaturesForAddress: {exc}") from None
+                infos, bad_infos = _signature_infos(page)
                 report.pages += 1
-                if not infos:
+                if not infos and not bad_infos:
                     report.complete = True
                     break
-                if walk["head"] is None:
-                    walk["head"] = str(infos[0].signature)
+                if walk["head"] is None and infos:
+                    walk["head"] = infos[0].signature
                 in_range = [
                     i
                     for i in infos
@@ -183,20 +169,22 @@ async def backfill_async(
                 docs = await asyncio.gather(*(fetch(i.signature) for i in todo))
                 fetched_total += len(in_range)
                 report.fetched += len(todo)
-                _write_page(lake, source, todo, docs, report, skipped)
-                walk["before"] = str(infos[-1].signature)
+                _write_page(lake, source, todo, docs, report, skipped, bad_infos)
+                if not infos:  # a page of nothing but unreadable entries: no cursor to go on
+                    raise _Transport("getSignaturesForAddress answered no readable signature")
+                walk["before"] = infos[-1].signature
                 _save_state(path, {"program_id": program_id, "walk": walk, "complete_head": until})
                 if on_page is not None:
                     on_page(report)
-                if reached_bound or len(infos) < page_limit:
+                if reached_bound or len(infos) + len(bad_infos) < page_limit:
                     report.complete = True
                     break
-        except (SolanaRpcException, RPCException) as exc:
+        except _Transport as exc:
             saved = f"progress is saved in {path}" if path.exists() else "nothing was written"
             raise BackfillError(
                 f"RPC {rpc_url} failed (after {report.pages} signature page(s)): {exc}; {saved}, "
                 "run the same command again to resume"
-            ) from exc
+            ) from None
     if report.complete:
         head = walk["head"] or until
         _save_state(path, {"program_id": program_id, "walk": None, "complete_head": head})
@@ -204,56 +192,135 @@ async def backfill_async(
     return report
 
 
+class _Refused(Exception):
+    """The node refused one request (a JSON-RPC error) or answered something unreadable."""
+
+
+class _Transport(Exception):
+    """The node cannot be talked to (connection, HTTP status, rate limit past the retries)."""
+
+
 @dataclass(frozen=True)
-class _Refused:
-    reason: str
+class SignatureInfo:
+    """One checked entry of a ``getSignaturesForAddress`` page."""
+
+    signature: str
+    slot: int
+    err: Any
+    block_time: int | None
 
 
-async def _retrying(call: Callable[[], Awaitable[T]], retries: int, backoff_s: float) -> T:
-    """``await call()``, retrying when the node says 429 Too Many Requests."""
-    from solana.exceptions import SolanaRpcException
-
-    for attempt in range(retries + 1):
+def _signature_infos(page: Any) -> tuple[list[SignatureInfo], list[dict[str, Any]]]:
+    """(readable entries, quarantine records of unreadable ones) of a signatures page."""
+    if not isinstance(page, list):
+        raise _Transport(f"getSignaturesForAddress answered {type(page).__name__}, not a list")
+    infos, bad = [], []
+    for i, entry in enumerate(page):
         try:
-            return await call()
-        except SolanaRpcException as exc:
-            response = getattr(exc.__cause__, "response", None)
-            if response is None or response.status_code != 429 or attempt == retries:
-                raise
-            wait = response.headers.get("retry-after")
+            e = v.mapping(entry, f"signatures[{i}]")
+            infos.append(
+                SignatureInfo(
+                    signature=v.signature(e.get("signature"), "signature"),
+                    slot=v.integer(e.get("slot"), "slot", 0, v.I64_MAX),
+                    err=e.get("err"),
+                    block_time=(
+                        None
+                        if e.get("blockTime") is None
+                        else v.unix_seconds(e["blockTime"], "blockTime")
+                    ),
+                )
+            )
+        except v.Malformed as exc:
+            bad.append(
+                {"row": f"signatures[{i}]", "reason": f"signature entry: {exc}", "raw": entry}
+            )
+    return infos, bad
+
+
+class _Rpc:
+    """JSON-RPC over HTTP with a request-rate limit and 429 retries. Answers are read as plain
+    JSON (not the ``solana`` client's typed models), so whatever a node sends reaches the
+    parser's checks, which quarantine it with a reason, instead of failing a typed decode."""
+
+    def __init__(self, http: Any, url: str, rps: float, retries: int, backoff_s: float):
+        self.http, self.url = http, url
+        self.interval = 1.0 / rps
+        self.retries, self.backoff_s = retries, backoff_s
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+        self._id = 0
+
+    async def _slot(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            now = loop.time()
+            wait = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def call(self, method: str, params: list[Any]) -> Any:
+        import httpx
+
+        self._id += 1
+        body = {"jsonrpc": "2.0", "id": self._id, "method": method, "params": params}
+        for attempt in range(self.retries + 1):
+            await self._slot()
             try:
-                delay = float(wait) if wait is not None else backoff_s * 2**attempt
-            except ValueError:
-                delay = backoff_s * 2**attempt
-            await asyncio.sleep(min(delay, 60.0))
-    raise AssertionError("unreachable")
+                resp = await self.http.post(self.url, json=body)
+            except httpx.HTTPError as exc:
+                raise _Transport(f"{method}: {type(exc).__name__}: {exc}") from None
+            if resp.status_code == 429 and attempt < self.retries:
+                wait = resp.headers.get("retry-after")
+                try:
+                    delay = float(wait) if wait is not None else self.backoff_s * 2**attempt
+                except ValueError:
+                    delay = self.backoff_s * 2**attempt
+                await asyncio.sleep(min(max(delay, 0.0), 60.0))
+                continue
+            if resp.status_code != 200:
+                raise _Transport(f"{method}: HTTP {resp.status_code} {resp.text[:200]!r}")
+            break
+        answer, error = loads(resp.text)
+        if error is not None:
+            raise _Refused(f"answer is not JSON ({error})")
+        if not isinstance(answer, dict):
+            raise _Refused(f"answer is {type(answer).__name__}, not a JSON-RPC object")
+        if answer.get("error") is not None:
+            raise _Refused(f"RPC error: {str(answer['error'])[:300]}")
+        if "result" not in answer:
+            raise _Refused("answer has neither result nor error")
+        return answer["result"]
 
 
 def _write_page(
     lake: Lake,
     source: str,
-    infos: list[Any],
+    infos: list[SignatureInfo],
     docs: list[Any],
     report: BackfillReport,
     skipped: Counter,
+    bad: list[dict[str, Any]],
 ) -> None:
     parsed = TxParse()
-    bad: list[dict[str, Any]] = []
+    bad = list(bad)
     for info, doc in zip(infos, docs, strict=True):
-        sig = str(info.signature)
+        sig = info.signature
         if doc is None:
             bad.append(
                 {"row": sig, "reason": "transaction: getTransaction returned null", "raw": sig}
             )
             continue
         if isinstance(doc, _Refused):
-            reason = f"transaction: RPC error: {doc.reason}"
-            bad.append({"row": sig, "reason": reason, "raw": sig})
+            bad.append({"row": sig, "reason": f"transaction: {doc}", "raw": sig})
             continue
         try:
             parsed.extend(parse_transaction(doc, block_time=info.block_time))
-        except MalformedTransaction as exc:
+        except v.Malformed as exc:
             bad.append({"row": sig, "reason": f"transaction: {exc}", "raw": doc})
+        except Exception as exc:  # noqa: BLE001 (last line: one answer never stops the walk)
+            reason = f"unexpected {type(exc).__name__}: {str(exc)[:300]}"
+            bad.append({"row": sig, "reason": reason, "raw": doc})
     skipped.update(parsed.skipped)
     launches = merge_graduations(parsed.launches, parsed.graduations, skipped)
     if parsed.swaps:
@@ -264,7 +331,8 @@ def _write_page(
         written = lake.write("launches", launches_table(launches), source=source)
         report.launches_added += written.rows_added
     if bad:
-        lake.quarantine(f"{source}-{str(infos[0].signature)[:16]}", bad)
+        first = infos[0].signature if infos else "page"
+        lake.quarantine(f"{source}-{first[:16]}", bad)
         report.quarantined += len(bad)
 
 

@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from memelab.datasets.solana import validate as v
 from memelab.datasets.solana.parse import IX_STRIDE, NS, TxParse, parse_view
 from memelab.datasets.solana.programs import PUMP_SUPPLY_TOKENS, VENUE_OF_PROGRAM, WSOL
 from memelab.datasets.solana.tx import MalformedTransaction, TxView
@@ -27,8 +28,18 @@ from memelab.datasets.solana.tx import MalformedTransaction, TxView
 _PUMPPORTAL_POOLS = {"pump": "pumpfun", "pump-amm": "pumpswap", "raydium": "raydium"}
 
 
-class MalformedMessage(ValueError):
+class MalformedMessage(v.Malformed):
     """A feed message that cannot become a row; the message names the field."""
+
+
+def _read(read: Any, value: Any, where: str, *args: Any) -> Any:
+    """``read(value, where, *args)`` from ``validate``, its failure as a ``MalformedMessage``."""
+    try:
+        return read(value, where, *args)
+    except MalformedMessage:
+        raise
+    except v.Malformed as exc:
+        raise MalformedMessage(str(exc)) from None
 
 
 def _num(msg: dict[str, Any], key: str, required: bool = True) -> float | None:
@@ -37,13 +48,7 @@ def _num(msg: dict[str, Any], key: str, required: bool = True) -> float | None:
         if required:
             raise MalformedMessage(f"{key}: missing")
         return None
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise MalformedMessage(f"{key}: not a number: {value!r}") from None
-    if not math.isfinite(out) or out < 0:
-        raise MalformedMessage(f"{key}: must be finite and >= 0, got {value!r}")
-    return out
+    return _read(v.number, value, key)
 
 
 def _str(msg: dict[str, Any], key: str) -> str:
@@ -56,16 +61,9 @@ def _str(msg: dict[str, Any], key: str) -> str:
 def _time_ns(value: Any, field: str) -> int:
     """Seconds, milliseconds or nanoseconds since the epoch -> ns."""
     try:
-        v = int(float(value))
-    except (TypeError, ValueError):
+        return v.time_ns(value, field)
+    except v.Malformed:
         raise MalformedMessage(f"{field}: not a time: {value!r}") from None
-    if v < 10**11:
-        return v * NS
-    if v < 10**14:
-        return v * 1_000_000
-    if v < 10**17:
-        return v * 1_000
-    return v
 
 
 def pumpportal_rows(
@@ -90,16 +88,16 @@ def pumpportal_rows(
             raise MalformedMessage(
                 "timestamp: PumpPortal messages carry no time; record received_ts on capture"
             )
-        ts = int(received_ts)
-    signature, mint, trader = (
-        _str(msg, "signature"),
-        _str(msg, "mint"),
-        _str(msg, "traderPublicKey"),
-    )
+        ts = _read(v.integer, received_ts, "received_ts", 0, v.I64_MAX)
+    signature = _read(v.signature, msg.get("signature"), "signature")
+    mint = _read(v.pubkey, msg.get("mint"), "mint")
+    trader = _read(v.pubkey, msg.get("traderPublicKey"), "traderPublicKey")
     vsol, vtok = _num(msg, "vSolInBondingCurve"), _num(msg, "vTokensInBondingCurve")
     if vtok <= 0 or vsol <= 0:
         raise MalformedMessage("vSolInBondingCurve/vTokensInBondingCurve: must be > 0")
-    venue = _PUMPPORTAL_POOLS.get(msg.get("pool") or "pump", "other")
+    pool = msg.get("pool") or "pump"
+    venue = _PUMPPORTAL_POOLS.get(pool, "other") if isinstance(pool, str) else "other"
+    slot = _read(v.integer, msg.get("slot") or -1, "slot", -1, v.I64_MAX)
     launches: list[dict[str, Any]] = []
     if kind == "create":
         launches.append(
@@ -107,8 +105,8 @@ def pumpportal_rows(
                 "mint": mint,
                 "creator": trader,
                 "created_ts": ts,
-                "name": msg.get("name"),
-                "symbol": msg.get("symbol"),
+                "name": _read(v.optional_text, msg.get("name"), "name"),
+                "symbol": _read(v.optional_text, msg.get("symbol"), "symbol"),
                 "supply": PUMP_SUPPLY_TOKENS,
                 "venue": venue,
                 "graduated_ts": None,
@@ -117,7 +115,7 @@ def pumpportal_rows(
         )
         tokens = _num(msg, "initialBuy", required=False) or 0.0
         if tokens == 0:
-            return [], launches
+            return _checked([], launches)
         side = 1
     else:
         tokens = _num(msg, "tokenAmount")
@@ -133,7 +131,7 @@ def pumpportal_rows(
         sol = abs(vsol - k / vtok_before)
     row = {
         "ts": ts,
-        "slot": int(msg.get("slot") or -1),
+        "slot": slot,
         "signature": signature,
         "ix_index": 0,
         "mint": mint,
@@ -147,24 +145,43 @@ def pumpportal_rows(
         "virtual_token_reserves": vtok,
         "fee": math.nan,
     }
-    return [row], launches
+    return _checked([row], launches)
+
+
+def _checked(
+    swaps: list[dict[str, Any]], launches: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows, once every one fits the lake (``validate.check_swap`` / ``check_launch``)."""
+    try:
+        for row in swaps:
+            v.check_swap(row)
+        for launch in launches:
+            v.check_launch(launch)
+    except v.Malformed as exc:
+        raise MalformedMessage(str(exc)) from None
+    return swaps, launches
 
 
 def logs_notification_rows(msg: dict[str, Any]) -> TxParse:
     """Rows from one ``logsNotification`` (or its ``params.result`` / ``value``)."""
     if not isinstance(msg, dict):
         raise MalformedMessage(f"message is {type(msg).__name__}, not an object")
-    result = msg.get("params", {}).get("result", msg) if "params" in msg else msg
+    if "params" in msg:
+        result = _read(v.mapping, msg["params"], "params").get("result", msg)
+    else:
+        result = msg
     value = result.get("value", result) if isinstance(result, dict) else None
     if not isinstance(value, dict):
         raise MalformedMessage("params.result.value: missing")
     logs = value.get("logs")
     if not isinstance(logs, list):
         raise MalformedMessage("logs: missing")
-    slot = (result.get("context") or {}).get("slot") if isinstance(result, dict) else None
+    if not all(isinstance(line, str) for line in logs):
+        raise MalformedMessage("logs: a log line is not a string")
+    context = _read(v.mapping, result.get("context"), "context", True)
     tv = TxView(
-        signature=_str(value, "signature"),
-        slot=int(slot) if slot is not None else None,
+        signature=_read(v.signature, value.get("signature"), "signature"),
+        slot=_read(v.optional_integer, context.get("slot"), "context.slot", 0, v.I64_MAX),
         block_time=None,
         keys=[],
         num_signers=0,
@@ -210,11 +227,10 @@ def substreams_trade_row(trade: dict[str, Any], ordinal: Counter) -> dict[str, A
     swaps inside one top-level instruction, shared across a block's trades."""
     if not isinstance(trade, dict):
         raise MalformedMessage("trade: not an object")
-    base, quote = _str(trade, "baseMint"), _str(trade, "quoteMint")
-    try:
-        base_amt, quote_amt = float(trade["baseAmount"]), float(trade["quoteAmount"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedMessage(f"baseAmount/quoteAmount: {exc!r}") from None
+    base = _read(v.pubkey, trade.get("baseMint"), "baseMint")
+    quote = _read(v.pubkey, trade.get("quoteMint"), "quoteMint")
+    base_amt = _read(_signed, trade.get("baseAmount"), "baseAmount")
+    quote_amt = _read(_signed, trade.get("quoteAmount"), "quoteAmount")
     if WSOL == quote:
         sol, tok, mint = quote_amt, base_amt, base
     elif WSOL == base:
@@ -223,31 +239,25 @@ def substreams_trade_row(trade: dict[str, Any], ordinal: Counter) -> dict[str, A
         return None
     if sol == 0 or tok == 0 or (sol > 0) == (tok > 0):
         raise MalformedMessage(f"baseAmount/quoteAmount: {base_amt}, {quote_amt} is not a swap")
-    signature = _str(trade, "txId")
+    signature = _read(v.signature, trade.get("txId"), "txId")
     program = trade.get("innerProgram") or _str(trade, "outerProgram")
     if "instructionIndex" in trade:
-        outer = int(trade["instructionIndex"])
+        outer = _read(v.integer, trade["instructionIndex"], "instructionIndex", 0, 2**21)
         key = (signature, outer)
         ix_index = outer * IX_STRIDE + ordinal[key]
         ordinal[key] += 1
     else:  # routed inner swap without its outer index: number it below zero, still unique
-        ix_index = -1 - int(
-            trade.get("innerInstruxtionIndex", trade.get("innerInstructionIndex", 0))
-        )
-    try:
-        ts = int(trade["blockTime"]) * NS
-        slot = int(trade["blockSlot"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedMessage(f"blockTime/blockSlot: {exc!r}") from None
+        inner = trade.get("innerInstruxtionIndex", trade.get("innerInstructionIndex", 0))
+        ix_index = -1 - _read(v.integer, inner, "innerInstructionIndex", 0, 2**30)
     sol_abs, tok_abs = abs(sol), abs(tok)
-    return {
-        "ts": ts,
-        "slot": slot,
+    row = {
+        "ts": _read(v.unix_seconds, trade.get("blockTime"), "blockTime") * NS,
+        "slot": _read(v.integer, trade.get("blockSlot"), "blockSlot", 0, v.I64_MAX),
         "signature": signature,
         "ix_index": ix_index,
         "mint": mint,
-        "venue": VENUE_OF_PROGRAM.get(program, "other"),
-        "trader": _str(trade, "signer"),
+        "venue": VENUE_OF_PROGRAM.get(program, "other") if isinstance(program, str) else "other",
+        "trader": _read(v.pubkey, trade.get("signer"), "signer"),
         "side": 1 if sol > 0 else -1,  # the pool gained SOL: the trader bought the token
         "sol_amount": sol_abs,
         "token_amount": tok_abs,
@@ -256,6 +266,16 @@ def substreams_trade_row(trade: dict[str, Any], ordinal: Counter) -> dict[str, A
         "virtual_token_reserves": math.nan,
         "fee": math.nan,
     }
+    return _checked([row], [])[0][0]
+
+
+def _signed(value: Any, where: str) -> float:
+    """A finite number of either sign (Substreams amounts are signed vault changes)."""
+    if isinstance(value, str) and value.startswith("-"):
+        return -v.number(value[1:], where)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        return -v.number(-value, where)
+    return v.number(value, where)
 
 
 FEED_KINDS = ("pumpportal", "logs", "geyser", "rpc", "substreams")

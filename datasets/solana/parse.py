@@ -31,7 +31,16 @@ from memelab.datasets.solana.events import EVENT_PROGRAMS, collect_events, decod
 from memelab.datasets.solana.programs import BALANCE_DELTA_VENUES, INFRASTRUCTURE_PROGRAMS, PUMPFUN
 from memelab.datasets.solana.pump import pumpfun_event, pumpswap_event
 from memelab.datasets.solana.rows import IX_STRIDE, NS, TxParse
-from memelab.datasets.solana.tx import TxView, tx_view
+from memelab.datasets.solana.tx import MalformedTransaction, TxView, tx_view
+from memelab.datasets.solana.validate import (
+    I64_MAX,
+    Malformed,
+    check_launch,
+    check_swap,
+    integer,
+    pubkey,
+    unix_seconds,
+)
 
 __all__ = ["IX_STRIDE", "NS", "TxParse", "parse_transaction", "parse_view"]
 
@@ -41,7 +50,10 @@ def parse_transaction(obj: Any, block_time: int | None = None) -> TxParse:
     used when the form carries none (getBlock-embedded, geyser). Raises ``MalformedTransaction``."""
     tv = tx_view(obj)
     if tv.block_time is None and block_time is not None:
-        tv.block_time = int(block_time)
+        try:
+            tv.block_time = unix_seconds(block_time, "blockTime")
+        except Malformed as exc:
+            raise MalformedTransaction(str(exc)) from None
     return parse_view(tv)
 
 
@@ -62,6 +74,26 @@ def parse_view(tv: TxView) -> TxParse:
             pumpswap_event(tv, ev, decoded, out, per_outer)
     balance_delta_swaps(tv, out, per_outer)
     _count_unknown_programs(tv, out)
+    return checked(out)
+
+
+def checked(out: TxParse) -> TxParse:
+    """``out`` when every row fits the lake (``validate``); else ``MalformedTransaction`` naming
+    the row and field, so the whole transaction is quarantined rather than half written."""
+    what = "swap"
+    try:
+        for row in out.swaps:
+            what = f"{row.get('venue')} swap ix_index {row.get('ix_index')}"
+            check_swap(row)
+        what = "launch"
+        for row in out.launches:
+            check_launch(row)
+        what = "graduation"
+        for grad in out.graduations:
+            pubkey(grad["mint"], "mint")
+            integer(grad["graduated_ts"], "graduated_ts", 0, I64_MAX)
+    except Malformed as exc:
+        raise MalformedTransaction(f"{what}: {exc}") from None
     return out
 
 

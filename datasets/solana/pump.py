@@ -21,16 +21,42 @@ from memelab.datasets.solana.tx import MalformedTransaction, TxView
 
 _LEGACY_FEE_RATE = 0.01  # 2024 pump.fun events carry no fee fields: the protocol took 1%
 
+# The fields each event must carry for its row (a shorter payload is an unusable truncation).
+_NEEDS = {
+    "TradeEvent": ("mint", "sol_amount", "token_amount", "is_buy", "user")
+    + ("virtual_sol_reserves", "virtual_token_reserves"),
+    "CreateEvent": ("name", "symbol", "mint", "user"),
+    "CompleteEvent": ("mint",),
+    "CompletePumpAmmMigrationEvent": ("mint",),
+    "BuyEvent": ("base_amount_out", "quote_amount_in", "quote_amount_in_with_lp_fee", "user")
+    + ("pool_base_token_reserves", "pool_quote_token_reserves", "lp_fee", "protocol_fee"),
+    "SellEvent": ("base_amount_in", "quote_amount_out", "quote_amount_out_without_lp_fee", "user")
+    + ("pool_base_token_reserves", "pool_quote_token_reserves", "lp_fee", "protocol_fee"),
+    "CreatePoolEvent": ("base_amount_in", "quote_amount_in", "pool_base_amount")
+    + ("pool_quote_amount", "creator"),
+    "DepositEvent": ("base_amount_in", "quote_amount_in", "user")
+    + ("pool_base_token_reserves", "pool_quote_token_reserves"),
+    "WithdrawEvent": ("base_amount_out", "quote_amount_out", "user")
+    + ("pool_base_token_reserves", "pool_quote_token_reserves"),
+}
+
+
+def _require(dec: idl_mod.DecodedEvent, ev: Event, venue: str) -> None:
+    """Refuse an event whose payload stops before a field its row needs."""
+    missing = [name for name in _NEEDS.get(dec.name, ()) if name not in dec.fields]
+    if missing:
+        raise MalformedTransaction(
+            f"{venue} {dec.name} at instruction {ev.outer} truncated at {dec.payload_len} bytes "
+            f"(no {missing[0]})"
+        )
+
 
 def pumpfun_event(
     tv: TxView, ev: Event, dec: idl_mod.DecodedEvent, out: TxParse, per_outer: Counter
 ) -> None:
     f = dec.fields
+    _require(dec, ev, "pump.fun")
     if dec.name == "TradeEvent":
-        if "virtual_token_reserves" not in f:
-            raise MalformedTransaction(
-                f"pump.fun TradeEvent at instruction {ev.outer} truncated at {dec.payload_len} bytes"
-            )
         quote = f.get("quote_mint")
         if quote not in (None, WSOL, SYSTEM_PROGRAM):
             out.skipped["non_sol_quote"] += 1
@@ -58,8 +84,6 @@ def pumpfun_event(
             )
         )
     elif dec.name == "CreateEvent":
-        if "user" not in f:
-            raise MalformedTransaction(f"pump.fun CreateEvent at instruction {ev.outer} truncated")
         supply = f.get("token_total_supply")
         out.launches.append(
             {
@@ -128,6 +152,7 @@ def pumpswap_event(
         return
     if "pool" not in f and dec.name != "CreatePoolEvent":
         raise MalformedTransaction(f"PumpSwap {dec.name} at instruction {ev.outer} truncated")
+    _require(dec, ev, "PumpSwap")
     pool = f.get("pool")
     if not tv.keys:  # a logs-only view (logsSubscribe): the mints are in the accounts we lack
         out.skipped["pumpswap_event_without_accounts"] += 1

@@ -17,13 +17,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from memelab.datasets.solana import validate as v
 from memelab.datasets.solana.programs import b58decode
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 
-class MalformedTransaction(ValueError):
+class MalformedTransaction(v.Malformed):
     """The transaction cannot be read; the message names the field at fault."""
 
 
@@ -88,21 +89,25 @@ def _key(value: Any, where: str) -> str:
     """A base58 address; geyser's protobuf JSON writes raw bytes as base64."""
     if isinstance(value, dict):
         value = value.get("pubkey")
-    if not isinstance(value, str) or not value:
-        raise MalformedTransaction(f"{where}: expected an address, got {value!r}")
-    if len(value) == 44 and value.endswith("="):
+    if isinstance(value, str) and len(value) == 44 and value.endswith("="):
         try:
             return str(Pubkey.from_bytes(base64.b64decode(value)))
         except ValueError as exc:
             raise MalformedTransaction(f"{where}: bad base64 address {value!r}") from exc
-    return value
+    try:
+        return v.account_key(value, where)
+    except v.Malformed as exc:
+        raise MalformedTransaction(str(exc)) from None
 
 
 def _data(value: Any, where: str) -> bytes:
     if isinstance(value, list) and len(value) == 2:  # [data, "base64"]
         value, enc = value
-        if enc == "base64":
-            return base64.b64decode(value)
+        if enc == "base64" and isinstance(value, str):
+            try:
+                return base64.b64decode(value, validate=True)
+            except ValueError as exc:
+                raise MalformedTransaction(f"{where}: instruction data is not base64") from exc
     if not isinstance(value, str):
         raise MalformedTransaction(f"{where}: instruction data is {type(value).__name__}")
     try:
@@ -135,10 +140,11 @@ def unwrap(obj: Any) -> tuple[dict[str, Any], int | None, int | None]:
             raise MalformedTransaction("geyser message without transaction.transaction")
         slot = update.get("slot")
         return update["transaction"], _int_or_none(slot, "slot"), _created_at(obj)
+    block_time = obj.get("blockTime")
     return (
         obj,
         _int_or_none(obj.get("slot"), "slot"),
-        _int_or_none(obj.get("blockTime"), "blockTime"),
+        None if block_time is None else _checked(v.unix_seconds, block_time, "blockTime"),
     )
 
 
@@ -149,62 +155,71 @@ def _created_at(update: dict[str, Any]) -> int | None:
     if value is None:
         return None
     try:
-        return int(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
-    except ValueError as exc:
+        seconds = int(dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp())
+    except (ValueError, OverflowError) as exc:
         raise MalformedTransaction(f"createdAt {value!r} is not an RFC 3339 time") from exc
+    return _checked(v.unix_seconds, seconds, "createdAt")
+
+
+def _checked(read: Any, value: Any, where: str, *args: Any) -> Any:
+    """``read(value, where, *args)`` from ``validate``, its failure as a ``MalformedTransaction``."""
+    try:
+        return read(value, where, *args)
+    except v.Malformed as exc:
+        raise MalformedTransaction(str(exc)) from None
 
 
 def _int_or_none(value: Any, name: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise MalformedTransaction(f"{name} is not an integer: {value!r}") from exc
+    return _checked(v.optional_integer, value, name, 0, v.I64_MAX)
 
 
 def tx_view(obj: Any) -> TxView:
-    """Normalise any accepted form (see module docstring) into a ``TxView``."""
+    """Normalise any accepted form (see module docstring) into a ``TxView``.
+
+    Every field is type- and range-checked here (``validate``), so what comes out is safe to
+    compute with: addresses decode, indices are in range, amounts fit u64, logs are strings.
+    """
     body, slot, block_time = unwrap(obj)
     meta = body.get("meta")
     if not isinstance(meta, dict):
         raise MalformedTransaction("meta is missing (the RPC node returned no status meta)")
     raw_tx = body.get("transaction")
-    signatures: list[str]
     proto_bytes = False
+    parsed_keys = False  # jsonParsed lists the lookup-table keys itself
     if isinstance(raw_tx, list) and len(raw_tx) == 2 and isinstance(raw_tx[0], str):
         keys, num_signers, top, signatures = _from_binary(raw_tx)
     elif isinstance(raw_tx, dict):
         msg = raw_tx.get("message")
         if not isinstance(msg, dict):
             raise MalformedTransaction("transaction.message is missing")
-        signatures = raw_tx.get("signatures") or (
-            [body["signature"]] if "signature" in body else []
-        )
+        signatures = raw_tx.get("signatures")
+        if signatures is None and "signature" in body:
+            signatures = [body["signature"]]
+        signatures = _checked(v.sequence, signatures, "transaction.signatures", True)
         keys, num_signers, top = _from_json_message(msg)
         raw_keys = msg["accountKeys"]
+        parsed_keys = isinstance(raw_keys[0], dict)
         # Protobuf JSON (geyser) writes every bytes field in base64, instruction data included.
         proto_bytes = isinstance(raw_keys[0], str) and raw_keys[0].endswith("=")
     else:
         raise MalformedTransaction("transaction is neither an object nor [data, encoding]")
-    if not (isinstance(raw_tx, dict) and isinstance(raw_tx["message"]["accountKeys"][0], dict)):
-        # json/binary list only the static keys; jsonParsed already lists the lookup-table ones
+    if not parsed_keys:
         keys = keys + _loaded_addresses(meta)
     if not signatures:
         raise MalformedTransaction("transaction.signatures is empty")
     signature = _signature(signatures[0])
     index = {k: i for i, k in enumerate(keys)}
     instructions: list[Instruction] = []
-    inner_by_outer: dict[int, list[Any]] = {}
-    for group in meta.get("innerInstructions") or []:
-        try:
-            inner_by_outer[int(group["index"])] = group["instructions"]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedTransaction("meta.innerInstructions entry without index") from exc
+    inner_by_outer = _inner_instructions(meta.get("innerInstructions"), len(top))
     for i, ix in enumerate(top):
         instructions.append(_instruction(ix, keys, index, i, -1, proto_bytes))
         for j, inner in enumerate(inner_by_outer.get(i, ())):
             instructions.append(_instruction(inner, keys, index, i, j, proto_bytes))
+    logs = meta.get("logMessages")
+    if logs is not None:
+        logs = _checked(v.sequence, logs, "meta.logMessages")
+        if not all(isinstance(line, str) for line in logs):
+            raise MalformedTransaction("meta.logMessages: a log line is not a string")
     return TxView(
         signature=signature,
         slot=slot,
@@ -212,24 +227,44 @@ def tx_view(obj: Any) -> TxView:
         keys=keys,
         num_signers=num_signers,
         instructions=instructions,
-        logs=meta.get("logMessages"),
-        pre_lamports=list(meta.get("preBalances") or []),
-        post_lamports=list(meta.get("postBalances") or []),
+        logs=logs,
+        pre_lamports=_lamports(meta.get("preBalances"), "meta.preBalances"),
+        post_lamports=_lamports(meta.get("postBalances"), "meta.postBalances"),
         pre_tokens=_token_balances(meta.get("preTokenBalances"), keys, "preTokenBalances"),
         post_tokens=_token_balances(meta.get("postTokenBalances"), keys, "postTokenBalances"),
         err=meta.get("err"),
-        fee=int(meta.get("fee") or 0),
+        fee=_checked(v.integer, meta.get("fee") or 0, "meta.fee"),
     )
+
+
+def _inner_instructions(raw: Any, n_top: int) -> dict[int, list[Any]]:
+    """``meta.innerInstructions`` by the index of their top-level instruction."""
+    out: dict[int, list[Any]] = {}
+    for k, group in enumerate(_checked(v.sequence, raw, "meta.innerInstructions", True)):
+        where = f"meta.innerInstructions[{k}]"
+        group = _checked(v.mapping, group, where)
+        index = _checked(v.integer, group.get("index"), f"{where}.index", 0, max(n_top - 1, 0))
+        out[index] = _checked(v.sequence, group.get("instructions"), f"{where}.instructions")
+    return out
+
+
+def _lamports(raw: Any, where: str) -> list[int]:
+    values = _checked(v.sequence, raw, where, True)
+    if all(type(x) is int and 0 <= x <= v.U64_MAX for x in values):  # the usual case, one pass
+        return values
+    return [_checked(v.integer, x, f"{where}[{i}]") for i, x in enumerate(values)]
 
 
 def _signature(value: Any) -> str:
     if isinstance(value, str) and value.endswith("=") and len(value) == 88:
-        value = str(Signature.from_bytes(base64.b64decode(value)))
+        try:
+            value = str(Signature.from_bytes(base64.b64decode(value)))
+        except ValueError as exc:
+            raise MalformedTransaction(f"signature {value!r} is not a base64 signature") from exc
     try:
-        Signature.from_string(value)
-    except (ValueError, TypeError) as exc:
+        return v.signature(value, "signature")
+    except v.Malformed as exc:
         raise MalformedTransaction(f"signature {value!r} is not a base58 signature") from exc
-    return value
 
 
 def _from_binary(raw: list[str]) -> tuple[list[str], int, list[Any], list[str]]:
@@ -254,9 +289,12 @@ def _from_json_message(msg: dict[str, Any]) -> tuple[list[str], int, list[Any]]:
         raise MalformedTransaction("transaction.message.accountKeys is missing or empty")
     keys = [_key(k, f"accountKeys[{i}]") for i, k in enumerate(raw_keys)]
     if isinstance(raw_keys[0], dict):  # jsonParsed
-        num_signers = sum(1 for k in raw_keys if k.get("signer"))
+        num_signers = sum(1 for k in raw_keys if isinstance(k, dict) and k.get("signer") is True)
     else:
-        num_signers = int((msg.get("header") or {}).get("numRequiredSignatures", 1))
+        header = _checked(v.mapping, msg.get("header"), "transaction.message.header", True)
+        num_signers = _checked(
+            v.integer, header.get("numRequiredSignatures", 1), "numRequiredSignatures", 0, 255
+        )
     instructions = msg.get("instructions")
     if not isinstance(instructions, list):
         raise MalformedTransaction("transaction.message.instructions is missing")
@@ -264,10 +302,16 @@ def _from_json_message(msg: dict[str, Any]) -> tuple[list[str], int, list[Any]]:
 
 
 def _loaded_addresses(meta: dict[str, Any]) -> list[str]:
-    loaded = meta.get("loadedAddresses") or {}
-    writable = loaded.get("writable") or meta.get("loadedWritableAddresses") or []
-    readonly = loaded.get("readonly") or meta.get("loadedReadonlyAddresses") or []
-    return [_key(k, "loadedAddresses") for k in [*writable, *readonly]]
+    loaded = _checked(v.mapping, meta.get("loadedAddresses"), "meta.loadedAddresses", True)
+    out = []
+    for name, legacy in (
+        ("writable", "loadedWritableAddresses"),
+        ("readonly", "loadedReadonlyAddresses"),
+    ):
+        where = f"meta.loadedAddresses.{name}"
+        keys = _checked(v.sequence, loaded.get(name) or meta.get(legacy), where, True)
+        out.extend(_key(k, where) for k in keys)
+    return out
 
 
 def _instruction(
@@ -283,15 +327,21 @@ def _instruction(
         program = keys[pidx]
         accounts = ix.get("accounts") or []
         if isinstance(accounts, str):  # geyser protobuf JSON: account indices as base64 bytes
-            accounts = list(base64.b64decode(accounts))
-        if any(not isinstance(a, int) or not 0 <= a < len(keys) for a in accounts):
+            try:
+                accounts = list(base64.b64decode(accounts, validate=True))
+            except ValueError as exc:
+                raise MalformedTransaction(f"{where}: accounts are not base64") from exc
+        if not isinstance(accounts, list) or any(
+            not isinstance(a, int) or isinstance(a, bool) or not 0 <= a < len(keys)
+            for a in accounts
+        ):
             raise MalformedTransaction(f"{where}: account index out of range")
     elif "programId" in ix:  # jsonParsed
-        program = ix["programId"]
-        try:
-            accounts = [index[a] for a in ix.get("accounts") or []]
-        except KeyError as exc:
-            raise MalformedTransaction(f"{where}: account {exc} not in accountKeys") from exc
+        program = _key(ix["programId"], f"{where}.programId")
+        names = _checked(v.sequence, ix.get("accounts"), f"{where}.accounts", True)
+        if not all(isinstance(a, str) and a in index for a in names):
+            raise MalformedTransaction(f"{where}: an account is not in accountKeys")
+        accounts = [index[a] for a in names]
         if "parsed" in ix:
             return Instruction(program, tuple(accounts), None, outer, inner)
     else:
@@ -307,15 +357,19 @@ def _instruction(
 
 def _token_balances(raw: Any, keys: list[str], name: str) -> dict[int, TokenBalance]:
     out: dict[int, TokenBalance] = {}
-    for i, tb in enumerate(raw or []):
-        try:
-            ui = tb["uiTokenAmount"]
-            out[int(tb["accountIndex"])] = TokenBalance(
-                mint=tb["mint"],
-                owner=tb.get("owner"),
-                amount=int(ui["amount"]),
-                decimals=int(ui["decimals"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise MalformedTransaction(f"meta.{name}[{i}]: {exc!r}") from exc
+    for i, tb in enumerate(_checked(v.sequence, raw, f"meta.{name}", True)):
+        where = f"meta.{name}[{i}]"
+        tb = _checked(v.mapping, tb, where)
+        ui = _checked(v.mapping, tb.get("uiTokenAmount"), f"{where}.uiTokenAmount")
+        index = _checked(
+            v.integer, tb.get("accountIndex"), f"{where}.accountIndex", 0, len(keys) - 1
+        )
+        out[index] = TokenBalance(
+            mint=_checked(v.account_key, tb.get("mint"), f"{where}.mint"),
+            owner=_checked(v.optional_account_key, tb.get("owner"), f"{where}.owner"),
+            amount=_checked(v.integer, ui.get("amount"), f"{where}.uiTokenAmount.amount"),
+            decimals=_checked(
+                v.integer, ui.get("decimals"), f"{where}.uiTokenAmount.decimals", 0, 255
+            ),
+        )
     return out
