@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
@@ -13,20 +12,10 @@ T = TypeVar("T")
 
 
 def emit_json(obj: Any) -> None:
-    """Print one JSON document on stdout (the machine-readable contract of ``--json``)."""
-    typer.echo(json.dumps(obj, indent=2, sort_keys=True, default=_json_default))
+    """Print one strict JSON document on stdout (the machine-readable contract of ``--json``)."""
+    from memelab.datasets.jsonio import dumps
 
-
-def _json_default(o: Any) -> Any:
-    import numpy as np
-
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
+    typer.echo(dumps(obj, indent=2, sort_keys=True))
 
 
 def fail(message: str, code: int = 2) -> None:

@@ -167,8 +167,7 @@ def validate(
     as_json: bool = JsonOpt,
 ) -> None:
     """Walk-forward selection: sweep each train window, judge its best on the next test window."""
-    import json
-
+    from memelab.datasets.jsonio import write_json
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, _py
     from memelab.research.validation.gates import ValidationError
@@ -208,7 +207,7 @@ def validate(
     out.mkdir(parents=True, exist_ok=True)
     res.folds.to_parquet(out / "folds.parquet", index=False)
     doc = _py({"gates": res.gates, "meta": res.meta, "folds": len(res.folds)})
-    (out / "validation.json").write_text(json.dumps(doc, indent=2))
+    write_json(out / "validation.json", doc)
     _write_validate_report(out / "report.html", res, select_by)
     if as_json:
         emit_json(doc | {"out": str(out)})

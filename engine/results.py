@@ -6,7 +6,6 @@ checked; ``to_vectorbt`` rebuilds the run as a vectorbt Portfolio from our own f
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import write_json
 from memelab.engine import records
 from memelab.engine.config import EngineConfig
 from memelab.engine.replay import ReplayOutput, run_replay
@@ -298,8 +298,8 @@ class BacktestResult:
         self.trades.to_parquet(paths["trades"], index=False)
         self.fills.to_parquet(paths["fills"], index=False)
         self.equity.to_parquet(paths["equity"], index=False)
-        paths["metrics"].write_text(json.dumps(_jsonable(self.metrics), indent=2, sort_keys=True))
-        paths["run"].write_text(json.dumps(_jsonable(self.run_info()), indent=2, sort_keys=True))
+        write_json(paths["metrics"], self.metrics, sort_keys=True)
+        write_json(paths["run"], self.run_info(), sort_keys=True)
         write_report(self, paths["report"])
         return paths
 
@@ -315,19 +315,6 @@ def _grid_returns(eq: pd.DataFrame, every_s: float) -> np.ndarray:
     pos = np.searchsorted(bins, grid, side="right") - 1
     series = values[pos]
     return np.diff(series) / series[:-1]
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        v = float(obj)
-        return v if math.isfinite(v) else str(v)
-    return obj
 
 
 def backtest(

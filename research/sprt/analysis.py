@@ -7,14 +7,13 @@ because both the CLI and the promotion gate read them.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import to_jsonable, write_json
 from memelab.research.sprt.twoarm import Pairing, TwoArmSPRT, pair_by_signal, pair_in_order
 from memelab.research.sprt.wald import BernoulliSPRT, Curves, SPRTError, coerce_outcomes
 
@@ -250,18 +249,7 @@ def load_trades(run: str | Path) -> pd.DataFrame:
 
 def json_ready(obj: Any) -> Any:
     """NaN/inf become null (strict JSON), numpy scalars become Python numbers."""
-    if isinstance(obj, dict):
-        return {k: json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_ready(obj.tolist())
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    return obj
+    return to_jsonable(obj)
 
 
 def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
@@ -271,7 +259,7 @@ def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "sprt.json"
-    json_path.write_text(json.dumps(json_ready(record), indent=1, allow_nan=False) + "\n")
+    write_json(json_path, record, indent=1)
     html_path = write_report(record, out / "report.html")
     return {"json": json_path, "html": html_path}
 

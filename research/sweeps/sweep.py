@@ -24,6 +24,7 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import to_jsonable, write_json
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
 from memelab.engine.replay_nb import HEADROOM, M_PRICE, M_VSOL, M_VTOK, MARKET_FIELDS
@@ -101,7 +102,6 @@ class SweepResult:
         """Write ``results.parquet`` (one row per combination), ``bucket_returns.npy``,
         ``best.json`` (the selection, its metrics and gates) and ``report.html``; returns
         best.json's content."""
-        import json
         from pathlib import Path
 
         from memelab.research.sweeps.report import write_sweep_report
@@ -124,24 +124,14 @@ class SweepResult:
             "meta": self.meta,
         }
         doc = _py(doc)
-        (out / "best.json").write_text(json.dumps(doc, indent=2))
+        write_json(out / "best.json", doc)
         write_sweep_report(out / "report.html", self.table, self.space, gates, self.meta, select_by)
         return doc
 
 
 def _py(v: Any) -> Any:
-    """JSON-friendly values (numpy scalars to Python, inf/nan to strings), recursively."""
-    if isinstance(v, dict):
-        return {str(k): _py(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_py(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return str(v)
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return v
+    """JSON-friendly values (numpy scalars to Python, inf/nan to null), recursively."""
+    return to_jsonable(v)
 
 
 def bucket_sharpe(returns: np.ndarray) -> np.ndarray:
