@@ -3,3 +3,5 @@
 Subpackages: ``wallets`` (labels, scoring, vote, graph), ``sprt`` (sequential A/B tests),
 ``sweeps`` (parameter sweeps, Dask), ``validation`` (walk-forward, DSR, PBO).
 """
+
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)
+
 BUILTIN: tuple[str, ...] = ("momentum", "copytrade")
 _REQUIRED = ("NAME", "PARAMS_DTYPE", "DEFAULTS", "SWEEP", "init_state", "on_event")
 
