@@ -7,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from memelab.cli._common import emit_json, fail
+from memelab.cli._common import (
+    check_engine_values,
+    check_strategy_params,
+    emit_json,
+    fail,
+    parse_window,
+)
 
 HEADLINE = (
     "trades", "win_rate", "total_return", "pnl_sol", "ev_per_trade_sol", "profit_factor",
@@ -39,6 +45,7 @@ def load_config(engine: list[str] | None, config_file: Path | None):
         except (OSError, json.JSONDecodeError) as exc:
             fail(f"config file {config_file}: {exc}")
     values.update(parse_assignments(engine, "--engine"))
+    check_engine_values(values)
     try:
         config = EngineConfig.from_dict(values)
         config.validate()
@@ -101,13 +108,14 @@ def backtest(
     Writes trades.parquet, fills.parquet, equity.parquet, metrics.json, run.json and report.html
     into --out.
     """
-    from memelab.datasets.lake import Lake, parse_time
+    from memelab.datasets.lake import Lake
     from memelab.engine import backtest as run_backtest
 
     config = load_config(engine, config_file)
     params = parse_assignments(param, "--param")
+    check_strategy_params(strategy, params)
     store = Lake(lake).require()
-    lo, hi = parse_time(start), parse_time(end)
+    lo, hi = parse_window(start, end, store)
     try:
         result = run_backtest(
             store, strategy, params, config, lo, hi, seed=seed, event_cache=event_cache,
@@ -115,7 +123,12 @@ def backtest(
         )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
-    paths = result.save(out)
+    if result.metrics["events"] == 0:
+        fail(f"no events in the window [{start or 'start'}, {end or 'end'}) of lake {store.root}")
+    from memelab.datasets.jsonio import staged_output_dir
+
+    with staged_output_dir(out) as stage:  # all outputs or none
+        paths = {k: out / v.name for k, v in result.save(stage).items()}
     if as_json:
         emit_json({"metrics": result.metrics, "outputs": {k: str(v) for k, v in paths.items()}})
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from memelab.cli._common import emit_json, fail
+from memelab.cli._common import check_strategy_params, emit_json, fail, parse_window
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -42,12 +42,14 @@ def lookahead(
     from memelab.engine.replay import lake_honeypots
 
     config = load_config(engine, None)
+    params = parse_assignments(param, "--param")
+    check_strategy_params(strategy, params)
     store = Lake(lake).require()
-    events = store.load_events(parse_time(start), parse_time(end))
+    events = store.load_events(*parse_window(start, end, store))
     honeypot = lake_honeypots(store, config, len(store.dictionary("mints")))
     try:
         report = check_lookahead(
-            events, strategy, parse_assignments(param, "--param"),
+            events, strategy, params,
             config.replace(honeypot_mints=()), cut=parse_time(cut), seed=seed,
             honeypot=np.flatnonzero(honeypot),
         )  # fmt: skip

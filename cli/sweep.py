@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from memelab.cli._common import emit_json, fail, progress
+from memelab.cli._common import check_engine_values, emit_json, fail, parse_window, progress
 
 LakeOpt = typer.Option(..., "--lake", help="Lake directory (workers read it themselves).")
 StrategyOpt = typer.Option("momentum", "--strategy", help="Strategy name.")
@@ -59,7 +59,24 @@ def _config(path: Path | None):
         data = yaml.safe_load(text)
     else:
         data = json.loads(text)
+    if not isinstance(data or {}, dict):
+        fail(f"--config {path}: expected a mapping of EngineConfig fields")
+    check_engine_values(data or {}, f"--config {path}:")
     return EngineConfig.from_dict(data or {})
+
+
+def _check_select(select_by: str) -> None:
+    """``--select`` names a metric of the results table; checked before any work starts."""
+    from memelab.research.sweeps.sweep import METRIC_COLUMNS
+
+    if select_by not in METRIC_COLUMNS:
+        fail(f"--select {select_by!r}: not a metric; known: {', '.join(METRIC_COLUMNS)}")
+
+
+def _lake_window(lake: Path, start: str | None, end: str | None):
+    from memelab.datasets.lake import Lake
+
+    return parse_window(start, end, Lake(lake).require())
 
 
 def sweep(
@@ -85,15 +102,16 @@ def sweep(
     as_json: bool = JsonOpt,
 ) -> None:
     """Sweep a strategy's params over a lake: results.parquet, best.json, report.html."""
-    from memelab.datasets.lake import parse_time
+    from memelab.datasets.jsonio import staged_output_dir
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, run_sweep
     from memelab.research.validation.gates import ValidationError
 
+    _check_select(select_by)
+    t0, t1 = _lake_window(lake, start, end)
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         cfg = _config(config)
-        t0, t1 = parse_time(start), parse_time(end)
         if scheduler or workers:
             from memelab.research.sweeps.distributed import run_sweep_distributed
 
@@ -107,7 +125,8 @@ def sweep(
                 lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 memory_mb=memory_mb, progress=progress, top_k=top_trades,
             )  # fmt: skip
-        doc = res.save(out, select_by)
+        with staged_output_dir(out) as stage:
+            doc = res.save(stage, select_by)
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
         fail(str(exc))
     summary = {
@@ -167,7 +186,7 @@ def validate(
     as_json: bool = JsonOpt,
 ) -> None:
     """Walk-forward selection: sweep each train window, judge its best on the next test window."""
-    from memelab.datasets.jsonio import write_json
+    from memelab.datasets.jsonio import staged_output_dir, write_json
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, _py
     from memelab.research.validation.gates import ValidationError
@@ -177,6 +196,8 @@ def validate(
         walk_forward_validate,
     )
 
+    _check_select(select_by)
+    _lake_window(lake, None, None)
     client = cluster = None
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
@@ -204,11 +225,11 @@ def validate(
             client.close()
         if cluster is not None:
             cluster.close()
-    out.mkdir(parents=True, exist_ok=True)
-    res.folds.to_parquet(out / "folds.parquet", index=False)
     doc = _py({"gates": res.gates, "meta": res.meta, "folds": len(res.folds)})
-    write_json(out / "validation.json", doc)
-    _write_validate_report(out / "report.html", res, select_by)
+    with staged_output_dir(out) as stage:
+        res.folds.to_parquet(stage / "folds.parquet", index=False)
+        write_json(stage / "validation.json", doc)
+        _write_validate_report(stage / "report.html", res, select_by)
     if as_json:
         emit_json(doc | {"out": str(out)})
         return

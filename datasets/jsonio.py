@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["to_jsonable", "dumps", "write_json", "write_text_atomic"]
+__all__ = ["to_jsonable", "dumps", "write_json", "write_text_atomic", "staged_output_dir"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -70,3 +72,23 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 def write_json(path: str | os.PathLike[str], obj: Any, indent: int | None = 2, **kw: Any) -> Path:
     """Write ``obj`` as strict JSON to ``path``, atomically; returns the path."""
     return write_text_atomic(path, dumps(obj, indent=indent, **kw) + "\n")
+
+
+@contextmanager
+def staged_output_dir(out: str | os.PathLike[str]) -> Iterator[Path]:
+    """A command's outputs, all or nothing: write into the yielded staging folder (next to
+    ``out``); on success every file moves into ``out`` (one rename each, other files in ``out``
+    untouched), on error the staging folder is removed and ``out`` is as it was."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield stage
+        out.mkdir(parents=True, exist_ok=True)
+        for src in sorted(stage.rglob("*")):
+            if src.is_file():
+                dst = out / src.relative_to(stage)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -152,6 +152,8 @@ class BacktestResult:
         t = self.trades
         init = self.config.initial_equity
         final = float(self.raw.acct[A_CASH] + self.raw.acct[A_MARK])
+        if int(self.raw.iacct[I_EVENTS]) == 0:
+            final = init  # nothing replayed: the account never opened, nothing was lost
         n = len(t)
         wins = t[t["win"]]
         losses = t[~t["win"]]
@@ -346,6 +348,13 @@ def backtest(
     if seed:
         config = config.replace(seed=seed)
     lo, hi = parse_time(start), parse_time(end)
+    if lo is not None and hi is not None and lo >= hi:
+        raise ValueError(f"start {start!r} is not before end {end!r}: the window is empty")
+    for key, value in (params or {}).items():
+        names = module.PARAMS_DTYPE.names
+        if key in names and module.PARAMS_DTYPE[key].kind == "i":
+            if not isinstance(value, int | np.integer) and float(value) != int(float(value)):
+                raise ValueError(f"parameter {key}={value!r} of {module.NAME!r} must be an integer")
     mint_names = None
     if isinstance(lake_or_events, np.ndarray):
         source = f"<{len(lake_or_events)} events in memory>"
