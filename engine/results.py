@@ -219,55 +219,11 @@ class BacktestResult:
 
     # ---------------------------------------------------------------- export
     def to_vectorbt(self):
-        """A ``vectorbt.Portfolio`` built from our fills (one column per mint, shared cash).
+        """A ``vectorbt.Portfolio`` that agrees with our books: same equity on every bar of our
+        equity grid, same trade count, fees and drawdown (layout in ``engine/vbt_export.py``)."""
+        from memelab.engine.vbt_export import build_portfolio
 
-        Each successful fill is one order at its effective price (venue fee and impact inside the
-        price) with its transaction fee as a fixed fee; fees of failed transactions are added to
-        the next successful order, so cash and final value agree with ours.
-        """
-        import vectorbt as vbt
-
-        f = np.sort(self.raw.fills, order=["ts", "event"], kind="stable")
-        ok = f["status"] == records.FILL_OK
-        if not ok.any():
-            raise ValueError("no successful fills: nothing to build a Portfolio from")
-        carry = 0.0
-        fixed = np.zeros(len(f))
-        last_ok = -1
-        for i in range(len(f)):
-            carry += f["tx_fee"][i]
-            if ok[i]:
-                fixed[i] = carry
-                carry = 0.0
-                last_ok = i
-        fixed[last_ok] += carry
-        f, fixed = f[ok], fixed[ok]
-        ts = f["ts"].astype(np.int64).copy()
-        for i in range(1, len(ts)):  # one row per fill: make the index strictly increasing
-            if ts[i] <= ts[i - 1]:
-                ts[i] = ts[i - 1] + 1
-        index = pd.DatetimeIndex(ts.astype("datetime64[ns]"), name="ts")
-        mints = np.unique(f["mint"])
-        columns = pd.Index(self._mint(mints).astype(str), name="mint")
-        col = np.searchsorted(mints, f["mint"])
-        rows = np.arange(len(f))
-        price = np.full((len(f), len(mints)), np.nan)
-        price[rows, col] = f["price"]
-        size = np.full((len(f), len(mints)), np.nan)
-        size[rows, col] = f["tokens"] * f["side"]
-        fees = np.zeros((len(f), len(mints)))
-        fees[rows, col] = fixed
-        close = pd.DataFrame(price, index=index, columns=columns).ffill().bfill()
-        return vbt.Portfolio.from_orders(
-            close,
-            size=pd.DataFrame(size, index=index, columns=columns),
-            price=pd.DataFrame(price, index=index, columns=columns).fillna(close),
-            fixed_fees=pd.DataFrame(fees, index=index, columns=columns),
-            init_cash=self.config.initial_equity,
-            cash_sharing=True,
-            group_by=True,
-            freq="1s",
-        )
+        return build_portfolio(self)
 
     def run_info(self) -> dict[str, Any]:
         return {
