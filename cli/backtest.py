@@ -17,7 +17,8 @@ from memelab.cli._common import (
 
 HEADLINE = (
     "trades", "win_rate", "total_return", "pnl_sol", "ev_per_trade_sol", "profit_factor",
-    "sharpe", "sortino", "max_drawdown", "exposure", "failed_tx",
+    "sharpe", "sortino", "sharpe_hourly", "psr", "max_drawdown", "var_95_trade", "exposure",
+    "failed_tx",
 )  # fmt: skip
 
 
@@ -68,12 +69,14 @@ def events_progress(chunks, total: int):
 
 
 def print_headline(metrics: dict[str, Any]) -> None:
+    from memelab.engine.metrics import format_metric, label
+
     for key in HEADLINE:
-        value = metrics.get(key)
-        text = f"{value:,.4f}" if isinstance(value, float) else str(value)
-        typer.echo(f"  {key:<18} {text}")
+        text = format_metric(key, metrics.get(key), metrics)
+        typer.echo(f"  {label(key, metrics):<26} {text}")
+    typer.echo(f"  (returns: {metrics.get('returns_convention')})")
     if metrics.get("rejections"):
-        typer.echo(f"  {'rejected':<18} {metrics['rejections']}")
+        typer.echo(f"  {'rejected':<26} {metrics['rejections']}")
 
 
 def backtest(

@@ -10,14 +10,6 @@ import numpy as np
 import pandas as pd
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:,.4f}"
-    if isinstance(v, dict):
-        return ", ".join(f"{k}: {n}" for k, n in v.items()) or "-"
-    return str(v)
-
-
 def write_report(result: Any, path: str | os.PathLike[str]) -> None:
     """Equity and drawdown, trade scatter (return vs hold, by exit reason), exit-reason bars."""
     import plotly.graph_objects as go
@@ -30,7 +22,12 @@ def write_report(result: Any, path: str | os.PathLike[str]) -> None:
         rows=3,
         cols=2,
         specs=[[{"colspan": 2}, None], [{"colspan": 2}, None], [{}, {}]],
-        subplot_titles=("Equity (SOL)", "Drawdown", "Trades: return vs hold time", "Exit reasons"),
+        subplot_titles=(
+            "Equity (SOL)",
+            "Drawdown (%)",
+            "Trades: return vs hold time",
+            "Exit reasons",
+        ),
         vertical_spacing=0.09,
         row_heights=[0.38, 0.2, 0.42],
     )
@@ -72,12 +69,17 @@ def write_report(result: Any, path: str | os.PathLike[str]) -> None:
     )
     keys = [
         "trades", "win_rate", "total_return", "pnl_sol", "ev_per_trade_sol", "profit_factor",
-        "sharpe", "sortino", "max_drawdown", "var_95", "exposure", "avg_winner_pct",
+        "sharpe", "sortino", "sharpe_hourly", "psr", "max_drawdown", "var_95_daily",
+        "var_95_trade", "exposure", "avg_winner_pct",
         "avg_loser_pct", "max_consecutive_wins", "max_consecutive_losses", "failed_tx",
         "fees_sol", "rejections",
     ]  # fmt: skip
+    from memelab.engine.metrics import format_metric, label
+
     rows = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(m.get(k)))}</td></tr>" for k in keys
+        f"<tr><th>{html.escape(label(k, m))}</th><td>{html.escape(format_metric(k, m.get(k), m))}"
+        "</td></tr>"
+        for k in keys
     )
     params = html.escape(", ".join(f"{k}={v}" for k, v in result.params.items()))
     body = fig.to_html(full_html=False, include_plotlyjs=True)
@@ -86,7 +88,9 @@ def write_report(result: Any, path: str | os.PathLike[str]) -> None:
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "th,td{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}</style></head><body>"
         f"<h1>{html.escape(result.strategy)} on {html.escape(result.source)}</h1>"
-        f"<p>params: {params}</p><table>{rows}</table>{body}</body></html>"
+        f"<p>params: {params}</p><p>Returns: {html.escape(str(m.get('returns_convention')))}. "
+        "Fractions are shown as percent.</p>"
+        f"<table>{rows}</table>{body}</body></html>"
     )
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(page)

@@ -18,6 +18,7 @@ import pandas as pd
 from memelab.datasets.jsonio import write_json
 from memelab.engine import records
 from memelab.engine.config import EngineConfig
+from memelab.engine.metrics import return_metrics
 from memelab.engine.replay import ReplayOutput, run_replay
 from memelab.engine.risk import (
     A_CASH,
@@ -29,8 +30,6 @@ from memelab.engine.risk import (
     I_LAST_TS,
     REJECT_REASONS,
 )
-
-NS_PER_YEAR = 365 * 86_400 * 1_000_000_000
 
 
 def _streaks(flags: np.ndarray) -> tuple[int, int]:
@@ -160,12 +159,7 @@ class BacktestResult:
         gross_win = float(wins["pnl_sol"].sum())
         gross_loss = float(-losses["pnl_sol"].sum())
         eq = self.equity
-        period_ret = _grid_returns(eq, self.config.equity_every_s)
-        per_year = NS_PER_YEAR / (self.config.equity_every_s * 1e9)
-        sd = float(np.std(period_ret, ddof=1)) if len(period_ret) > 1 else 0.0
-        downside = period_ret[period_ret < 0]
-        dsd = float(np.sqrt(np.mean(downside**2))) if len(downside) else 0.0
-        mean = float(np.mean(period_ret)) if len(period_ret) else 0.0
+        returns = return_metrics(eq["ts"].to_numpy(), eq["equity"].to_numpy(), init)
         curve = np.concatenate([[init], eq["equity"].to_numpy()])
         peak = np.maximum.accumulate(curve)
         dd = float(np.max(1.0 - curve / peak)) if len(curve) else 0.0
@@ -191,10 +185,8 @@ class BacktestResult:
             "final_equity": final,
             "total_return": final / init - 1.0,
             "pnl_sol": final - init,
-            "sharpe": mean / sd * math.sqrt(per_year) if sd > 0 else 0.0,
-            "sortino": mean / dsd * math.sqrt(per_year) if dsd > 0 else 0.0,
+            **returns,
             "max_drawdown": dd,
-            "var_95": float(-np.quantile(period_ret, 0.05)) + 0.0 if len(period_ret) else 0.0,
             "var_95_trade": float(-np.quantile(trade_ret, 0.05)) + 0.0 if n else 0.0,
             "exposure": float(self.raw.iacct[I_EXPOSURE_NS] / span),
             "max_consecutive_wins": max_w,
@@ -260,19 +252,6 @@ class BacktestResult:
         write_json(paths["run"], self.run_info(), sort_keys=True)
         write_report(self, paths["report"])
         return paths
-
-
-def _grid_returns(eq: pd.DataFrame, every_s: float) -> np.ndarray:
-    """Equity returns on a regular grid (last value carried over quiet periods)."""
-    if len(eq) < 2:
-        return np.zeros(0)
-    step = int(every_s * 1e9)
-    bins = eq["ts"].to_numpy() // step
-    values = eq["equity"].to_numpy()
-    grid = np.arange(bins[0], bins[-1] + 1)
-    pos = np.searchsorted(bins, grid, side="right") - 1
-    series = values[pos]
-    return np.diff(series) / series[:-1]
 
 
 def backtest(
