@@ -73,6 +73,12 @@ def _check_select(select_by: str) -> None:
         fail(f"--select {select_by!r}: not a metric; known: {', '.join(METRIC_COLUMNS)}")
 
 
+def _strategy_name(strategy: str) -> str:
+    from memelab.strategies import get_strategy
+
+    return get_strategy(strategy).NAME
+
+
 def _lake_window(lake: Path, start: str | None, end: str | None):
     from memelab.datasets.lake import Lake
 
@@ -105,7 +111,8 @@ def sweep(
     from memelab.datasets.jsonio import staged_output_dir
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, run_sweep
-    from memelab.research.validation.gates import ValidationError
+    from memelab.research.validation.gates import ValidationError, format_gates
+    from memelab.research.validation.trials import record_trials
 
     _check_select(select_by)
     t0, t1 = _lake_window(lake, start, end)
@@ -125,6 +132,10 @@ def sweep(
                 lake, strategy, space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 memory_mb=memory_mb, progress=progress, top_k=top_trades,
             )  # fmt: skip
+        total = record_trials(
+            lake, res.strategy, len(space), "sweep", select_by=select_by, start=t0, end=t1
+        )
+        res.prior_trials = total - len(space)
         with staged_output_dir(out) as stage:
             doc = res.save(stage, select_by)
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
@@ -142,6 +153,7 @@ def sweep(
         "dsr": doc["gates"].get("dsr", {}).get("dsr"),
         "pbo": doc["gates"].get("pbo", {}).get("pbo"),
         "gates_passed": doc["gates"]["passed"],
+        "trials_total": doc["gates"]["n_trials_total"],
     }
     if as_json:
         emit_json(summary)
@@ -155,10 +167,8 @@ def sweep(
         f"  trades {m['n_trades']}  win rate {m['win_rate']:.3f}  total return "
         f"{m['total_return']:+.4f}  bucket Sharpe {m['bucket_sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
     )
-    typer.echo(
-        f"gates: DSR {summary['dsr']}  PBO {summary['pbo']}  -> "
-        f"{'PASS' if summary['gates_passed'] else 'FAIL'}"
-    )
+    for line in format_gates(doc["gates"]):
+        typer.echo(line)
     typer.echo(f"wrote {out}/results.parquet, best.json, report.html")
 
 
@@ -189,7 +199,8 @@ def validate(
     from memelab.datasets.jsonio import staged_output_dir, write_json
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, _py
-    from memelab.research.validation.gates import ValidationError
+    from memelab.research.validation.gates import ValidationError, format_gates
+    from memelab.research.validation.trials import record_trials, trials_so_far
     from memelab.research.validation.walkforward import (
         parse_duration,
         parse_walk_forward,
@@ -202,6 +213,7 @@ def validate(
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         train, test = parse_walk_forward(walk_forward)
+        prior = trials_so_far(lake, _strategy_name(strategy))
         if scheduler or workers:
             from dask.distributed import Client, LocalCluster
 
@@ -217,7 +229,10 @@ def validate(
             step=parse_duration(step) if step else None, expanding=expanding,
             purge=parse_duration(purge), embargo=parse_duration(embargo), config=_config(config),
             select_by=select_by, buckets_per_fold=buckets, progress=progress, client=client,
+            prior_trials=prior,
         )  # fmt: skip
+        record_trials(lake, res.meta.get("strategy", strategy), len(space), "validate",
+                      select_by=select_by, walk_forward=walk_forward)  # fmt: skip
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
         fail(str(exc))
     finally:
@@ -237,11 +252,11 @@ def validate(
     typer.echo(res.folds[show + ["oos_n_trades", "oos_relative_rank"]].to_string(index=False))
     g = res.gates
     typer.echo(
-        f"walk-forward OOS return {g['oos_total_return']:+.4f}; "
-        f"{g['folds_oos_positive']}/{len(res.folds)} folds positive; "
-        f"DSR {g.get('dsr', {}).get('dsr')}  PBO {g.get('pbo', {}).get('pbo')}  -> "
-        f"{'PASS' if g['passed'] else 'FAIL'}"
+        f"walk-forward OOS return {g['oos_total_return'] * 100:+.2f}%; "
+        f"{g['folds_oos_positive']}/{len(res.folds)} folds positive"
     )
+    for line in format_gates(g):
+        typer.echo(line)
     typer.echo(f"wrote {out}/folds.parquet, validation.json, report.html")
 
 
@@ -256,12 +271,16 @@ def _write_validate_report(path: Path, res, select_by: str) -> None:
         go.Bar(x=res.folds["fold"], y=res.folds["oos_total_return"], name="OOS return")
     )
     fig2.update_layout(title="OOS total return per fold", height=340)
+    import html
+
+    from memelab.research.validation.gates import format_gates
+
     g = res.gates
     gates = (
-        f"<p>Selection by <b>{select_by}</b> among {g['n_trials']} combinations. "
-        f"DSR {g.get('dsr', {}).get('dsr')} (pass &ge; 0.95), PBO {g.get('pbo', {}).get('pbo')} "
-        f"(pass &lt; 0.5): <b>{'PASS' if g['passed'] else 'FAIL'}</b>. Mean OOS relative rank "
-        f"{g['mean_oos_relative_rank']:.3f} (0.5 = no better than a random pick).</p>"
+        f"<p>Selection by <b>{select_by}</b>. Mean OOS relative rank "
+        f"{g['mean_oos_relative_rank']:.3f} (0.5 = no better than a random pick).</p><pre>"
+        + html.escape("\n".join(format_gates(g)))
+        + "</pre>"
     )
     body = (
         fig.to_html(full_html=False, include_plotlyjs=True)

@@ -98,7 +98,8 @@ def _gates_html(gates: dict) -> str:
         rows.append(
             f"<tr><td>Deflated Sharpe ratio</td><td>{d['dsr']:.3f}</td><td>&ge; 0.95</td>"
             f"<td>{verdict}</td><td>bucket Sharpe {d['sharpe']:.3f} vs expected max of "
-            f"{gates['n_trials']} unskilled trials {d['sr0']:.3f}; skew {d['skew']:.2f}, "
+            f"{d.get('n_trials', gates['n_trials'])} unskilled trials (every trial on this lake and "
+            f"strategy so far) {d['sr0']:.3f}; skew {d['skew']:.2f}, "
             f"kurtosis {d['kurtosis']:.2f}, {d['n_obs']} buckets</td></tr>"
         )
     p = gates.get("pbo")

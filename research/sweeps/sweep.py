@@ -85,6 +85,7 @@ class SweepResult:
     bucket_edges: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
     top_trades: pd.DataFrame | None = None  # each combination's best trades, when asked for
+    prior_trials: int = 0  # configurations tried on this lake and strategy before this sweep
 
     def best(self, select_by: str = "bucket_sharpe") -> pd.Series:
         """The row with the highest ``select_by`` (first on ties: lowest combo id)."""
@@ -153,17 +154,23 @@ def selection_gates(
     """The overfitting gates of the sweep's selection.
 
     DSR: the selected combination's per-bucket returns against the expected best Sharpe of as
-    many unskilled trials as combinations tried (their bucket Sharpe variance). PBO: CSCV over
-    the bucket-returns matrix (in-sample choice by bucket Sharpe). Pass: DSR >= 0.95 and PBO < 0.5.
+    many unskilled trials as configurations ever tried on this lake and strategy (this sweep's
+    plus ``result.prior_trials`` from the trials ledger; the variance is this sweep's bucket
+    Sharpes'). PBO: CSCV over the bucket-returns matrix (in-sample choice by bucket Sharpe).
+    Pass: DSR >= 0.95 and PBO < 0.5.
     """
     best = result.best(select_by)
     k = int(best["combo"])
     r = result.bucket_returns
     col = int(np.flatnonzero(result.table["combo"].to_numpy() == k)[0])
-    out: dict[str, Any] = {"select_by": select_by, "selected_combo": k, "n_trials": r.shape[1]}
+    total = r.shape[1] + int(result.prior_trials)
+    out: dict[str, Any] = {
+        "select_by": select_by, "selected_combo": k, "n_trials": r.shape[1],
+        "n_trials_total": total,
+    }  # fmt: skip
     sharpes = bucket_sharpe(r)
     if r.shape[0] >= 3 and r.shape[1] >= 2:
-        d = deflated_sharpe_ratio(r[:, col], trial_sharpes=sharpes)
+        d = deflated_sharpe_ratio(r[:, col], trial_sharpes=sharpes, n_trials=total)
         out["dsr"] = d.summary()
     if r.shape[1] >= 2 and r.shape[0] >= n_blocks:
         p = pbo_cscv(r, n_blocks=n_blocks)
