@@ -22,9 +22,7 @@ def lake(tmp_path_factory):
 
 
 def _sweep(lake, out, grid="min_return=0.02,0.05,0.1"):
-    res = runner.invoke(
-        app, ["sweep", "--lake", str(lake.root), "--grid", grid, "--out", str(out)]
-    )
+    res = runner.invoke(app, ["sweep", "--lake", str(lake.root), "--grid", grid, "--out", str(out)])
     assert res.exit_code == 0, res.output
     return res.output, json.loads((out / "best.json").read_text())
 
@@ -73,7 +71,9 @@ def test_gate_lines_name_the_failed_gate_with_rounded_values():
         "pbo": {"pbo": 0.98, "n_blocks": 16, "n_splits": 12870, "passed": False},
     }  # fmt: skip
     lines = format_gates(gates)
-    assert lines[0] == "gates: 24 combinations in this run, 72 trials on this lake and strategy so far"
+    assert (
+        lines[0] == "gates: 24 combinations in this run, 72 trials on this lake and strategy so far"
+    )
     assert "DSR   1.000  (pass if >= 0.95)  pass" in lines[1] and "best of 72" in lines[1]
     assert "PBO   0.980  (pass if < 0.5)  FAIL" in lines[2]
     assert lines[-1] == "-> FAIL (PBO)"
