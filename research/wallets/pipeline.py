@@ -46,6 +46,8 @@ SCORE_COLUMNS = [
     "qvalue",
     "top",
     "tier",
+    "q_top",
+    "q_low",
     "cluster",
     "sybil_keep",
 ]
