@@ -47,12 +47,25 @@ def lookahead(
     store = Lake(lake).require()
     events = store.load_events(*parse_window(start, end, store))
     honeypot = lake_honeypots(store, config, len(store.dictionary("mints")))
+    import sys
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    busy = (
+        Console(stderr=True).status(
+            f"look-ahead check: replaying {len(events):,} events twice (as is, then perturbed)"
+        )
+        if sys.stderr.isatty() and not as_json
+        else nullcontext()
+    )
     try:
-        report = check_lookahead(
-            events, strategy, params,
-            config.replace(honeypot_mints=()), cut=parse_time(cut), seed=seed,
-            honeypot=np.flatnonzero(honeypot),
-        )  # fmt: skip
+        with busy:  # a spinner on a terminal: the two replays report no progress of their own
+            report = check_lookahead(
+                events, strategy, params,
+                config.replace(honeypot_mints=()), cut=parse_time(cut), seed=seed,
+                honeypot=np.flatnonzero(honeypot),
+            )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
     if as_json:

@@ -8,6 +8,7 @@ from memelab.cli import check as check_cli
 from memelab.cli import data
 from memelab.cli import demo as demo_cli
 from memelab.cli import sprt as sprt_cli
+from memelab.cli import strategies as strategies_cli
 from memelab.cli import sweep as sweep_cli
 from memelab.cli import wallets as wallets_cli
 
@@ -18,11 +19,34 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"memelab {version('memelab')}")
+        except PackageNotFoundError:
+            typer.echo("memelab (not installed: run `make install`)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Backtesting-first quant research workbench for Solana memecoins."""
+
+
 app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
 app.command("backtest")(backtest_cli.backtest)
 app.add_typer(check_cli.app, name="check", help="Guards: look-ahead check of a strategy.")
 app.command("demo")(demo_cli.demo)
 app.command("sprt")(sprt_cli.sprt)
+app.command("strategies")(strategies_cli.strategies)
 app.command("sweep")(sweep_cli.sweep)
 app.command("validate")(sweep_cli.validate)
 app.add_typer(wallets_cli.app, name="wallets", help="Score wallets, find sybils and smart money.")

@@ -25,6 +25,7 @@ from memelab.research.wallets.vote_nb import VOTE_FIELDS, vote_on_buy_nb
 from numba import njit
 
 NAME = "copytrade"
+NEEDS = ("wallet identities",)  # the vote weighs who bought (see ``memelab strategies``)
 
 _OWN_FIELDS: tuple[tuple[str, type, float | int], ...] = (
     ("sell_check_s", np.float64, 60.0),  # sellability: a non-creator sell within this many s
