@@ -164,8 +164,9 @@ def sweep(
     typer.echo(f"best (by {select_by}): combo {doc['combo']} {doc['params']}")
     m = doc["metrics"]
     typer.echo(
-        f"  trades {m['n_trades']}  win rate {m['win_rate']:.3f}  total return "
-        f"{m['total_return']:+.4f}  bucket Sharpe {m['bucket_sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
+        f"  trades {m['n_trades']}  win rate {m['win_rate'] * 100:.1f}%  total return "
+        f"{m['total_return'] * 100:+.2f}%  bucket Sharpe {m['bucket_sharpe']:.3f} (per bucket, not "
+        f"annualised)  max dd {m['max_drawdown'] * 100:.2f}%"
     )
     for line in format_gates(doc["gates"]):
         typer.echo(line)
