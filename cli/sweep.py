@@ -263,15 +263,35 @@ def validate(
 
 def _write_validate_report(path: Path, res, select_by: str) -> None:
     import numpy as np
+    import pandas as pd
     import plotly.graph_objects as go
 
     eq = np.cumprod(1.0 + res.oos_returns)
-    fig = go.Figure(go.Scatter(y=eq, mode="lines", name="walk-forward OOS equity (x initial)"))
-    fig.update_layout(title="Stitched out-of-sample equity of each fold's selection", height=380)
+    # each fold's test window is cut in equal buckets: place them on real time
+    times = np.concatenate([
+        pd.date_range(r.test_start, r.test_end, periods=len(eq) // max(len(res.folds), 1) + 1)[1:]
+        for r in res.folds.itertuples()
+    ]) if len(res.folds) and len(eq) % len(res.folds) == 0 else np.arange(1, len(eq) + 1)  # fmt: skip
+    fig = go.Figure(
+        go.Scatter(x=times, y=(eq - 1.0) * 100, mode="lines", name="stitched OOS return",
+                   line={"color": "#0072B2"})
+    )  # fmt: skip
+    for r in res.folds.itertuples():
+        fig.add_vrect(x0=r.test_start, x1=r.test_end, fillcolor="#56B4E9", opacity=0.08,
+                      line_width=0, annotation_text=f"fold {r.fold}", annotation_position="top left")  # fmt: skip
+    fig.update_layout(
+        title="Stitched out-of-sample return of each fold's selection (test windows shaded)",
+        xaxis_title="time (UTC)", yaxis_title="cumulative OOS return (%)", height=400,
+        template="plotly_white",
+    )  # fmt: skip
     fig2 = go.Figure(
-        go.Bar(x=res.folds["fold"], y=res.folds["oos_total_return"], name="OOS return")
-    )
-    fig2.update_layout(title="OOS total return per fold", height=340)
+        go.Bar(x=[f"fold {f}" for f in res.folds["fold"]], y=res.folds["oos_total_return"] * 100,
+               marker_color=np.where(res.folds["oos_total_return"] >= 0, "#009E73", "#D55E00"),
+               text=[f"{v * 100:+.2f}%" for v in res.folds["oos_total_return"]],
+               textposition="outside", name="OOS return")
+    )  # fmt: skip
+    fig2.update_layout(title="OOS total return per fold", xaxis_title="fold (test window)",
+                       yaxis_title="OOS total return (%)", height=360, template="plotly_white")  # fmt: skip
     import html
 
     from memelab.research.validation.gates import format_gates

@@ -43,6 +43,8 @@ def test_a_second_sweep_is_deflated_by_the_trials_of_the_first(lake, tmp_path):
     assert trials_so_far(lake.root, "copytrade") == 0  # keyed by strategy
     ledger = json.loads((lake.root / "_trials.json").read_text())
     assert [r["kind"] for r in ledger["momentum"]["runs"]] == ["sweep", "sweep"]
+    page = (tmp_path / "b" / "report.html").read_text()
+    assert "best of 6 unskilled trials" in page or "6 unskilled trials" in page
 
 
 def test_validation_runs_count_too_and_the_gates_print_each_threshold(lake, tmp_path):
@@ -59,6 +61,8 @@ def test_validation_runs_count_too_and_the_gates_print_each_threshold(lake, tmp_
     assert f"{before + 2} trials on this lake and strategy so far" in res.output
     assert "(pass if >= 0.95)" in res.output and "(pass if < 0.5)" in res.output
     assert ("-> PASS" in res.output) != ("-> FAIL (" in res.output)
+    page = (tmp_path / "wf" / "report.html").read_text()
+    assert "time (UTC)" in page and "fold (test window)" in page  # a time axis, labelled
 
 
 def test_gate_lines_name_the_failed_gate_with_rounded_values():
