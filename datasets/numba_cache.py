@@ -6,8 +6,9 @@ inlined. After an edit to ``risk.py``, ``risk_nb.py``'s cached machine code woul
 the old index. So the cache lives in ``<base>/memelab-<hash>``, where ``<hash>`` is a digest of
 every ``.py`` file of the package: any edit anywhere means a fresh directory, and an unchanged
 tree reuses its warm cache. ``<base>`` is ``$MEMELAB_NUMBA_CACHE_DIR``, else a user-set
-``$NUMBA_CACHE_DIR``, else ``~/.cache/memelab/numba``. Old directories are left in place (other
-checkouts may be using them); delete the base to reclaim the space.
+``$NUMBA_CACHE_DIR``, else ``~/.cache/memelab/numba``. Each use touches its directory; others
+unused for ``PRUNE_DAYS`` days are removed (about 10 MB each; another checkout still using one
+only recompiles).
 
 Every subpackage that holds kernels (``datasets``, ``engine``, ``research``, ``strategies``,
 ``live``) calls :func:`configure` from its ``__init__``, which Python runs before any of its
@@ -25,6 +26,7 @@ from pathlib import Path
 
 PACKAGES = ("datasets", "engine", "research", "strategies", "live")
 PREFIX = "memelab-"
+PRUNE_DAYS = 14
 _configured: Path | None = None
 
 
@@ -72,12 +74,30 @@ def _base() -> Path:
     return Path(xdg) / "memelab" / "numba"
 
 
+def _touch_and_prune(target: Path) -> None:
+    """Mark ``target`` as in use and remove sibling cache directories idle for ``PRUNE_DAYS``
+    (best effort: a read-only or shared base is left alone)."""
+    import shutil
+    import time
+
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        os.utime(target)
+        cutoff = time.time() - PRUNE_DAYS * 86400
+        for old in target.parent.glob(f"{PREFIX}*"):
+            if old != target and old.is_dir() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+    except OSError:
+        pass
+
+
 def configure() -> Path:
     """Point numba's cache at ``<base>/memelab-<source hash>`` (idempotent); returns it."""
     global _configured
     if _configured is not None:
         return _configured
     target = _base() / f"{PREFIX}{source_hash()}"
+    _touch_and_prune(target)
     os.environ["NUMBA_CACHE_DIR"] = str(target)  # inherited by workers and subprocesses
     if "numba.core.config" in sys.modules:  # numba imported before memelab: re-read the env
         from numba.core import config

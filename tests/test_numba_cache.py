@@ -66,3 +66,17 @@ def test_the_cache_directory_is_keyed_on_the_source_and_inherited_without_nestin
     monkeypatch.delenv("MEMELAB_NUMBA_CACHE_DIR", raising=False)
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/x/memelab-0123456789abcdef")
     assert numba_cache._base() == Path("/x")  # a worker inherits the parent's keyed dir
+
+
+def test_idle_cache_directories_are_pruned_and_the_current_one_kept(tmp_path):
+    import time
+
+    from memelab.datasets import numba_cache
+
+    old, recent = tmp_path / "memelab-old", tmp_path / "memelab-recent"
+    for d in (old, recent):
+        d.mkdir()
+    past = time.time() - (numba_cache.PRUNE_DAYS + 1) * 86400
+    os.utime(old, (past, past))
+    numba_cache._touch_and_prune(tmp_path / "memelab-current")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memelab-current", "memelab-recent"]
