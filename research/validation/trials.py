@@ -51,7 +51,16 @@ def record_trials(
     if n < 0:
         raise ValueError(f"trials: n must be >= 0, got {n}")
     path = ledger_path(lake_root)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _append(path, strategy, n, kind, detail)
+    except OSError as exc:
+        raise ValueError(
+            f"{path}: cannot record this run's {n} trials ({exc}); the DSR must count every trial, "
+            "so make the lake writable (or copy it) and run again"
+        ) from None
+
+
+def _append(path: Path, strategy: str, n: int, kind: str, detail: dict[str, Any]) -> int:
     with open(path.with_suffix(".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         doc = _read(path)
