@@ -56,6 +56,7 @@ for chunk-by-chunk driving; :func:`check_lookahead`. See ``docs/engine.md`` for 
 assumptions.
 """
 
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)
 from memelab.engine.config import EngineConfig, VenueConfig
 from memelab.engine.replay import Replay, ReplayContext, make_params, run_replay
 

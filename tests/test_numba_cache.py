@@ -80,3 +80,32 @@ def test_idle_cache_directories_are_pruned_and_the_current_one_kept(tmp_path):
     os.utime(old, (past, past))
     numba_cache._touch_and_prune(tmp_path / "memelab-current")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["memelab-current", "memelab-recent"]
+
+
+KERNEL_ENTRIES = (
+    "memelab.research.validation.gates_nb",
+    "memelab.research.sprt.sequential_nb",
+    "memelab.research.wallets.scoring_nb",
+    "memelab.engine.exits_nb",
+    "memelab.strategies.momentum",
+    "memelab.datasets.events_nb",
+)
+
+
+def test_every_kernel_module_imported_first_caches_under_the_keyed_directory(tmp_path):
+    """Whichever kernel module a process imports first, its kernels cache in the keyed dir."""
+    probe = (
+        "import importlib, sys, numba\n"
+        "from numba.core.registry import CPUDispatcher\n"
+        "m = importlib.import_module(sys.argv[1])\n"
+        "d = [v for v in vars(m).values() if isinstance(v, CPUDispatcher) and v._cache is not None"
+        " and type(v._cache).__name__ != 'NullCache']\n"
+        "print(d[0]._cache._cache_path)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["MEMELAB_NUMBA_CACHE_DIR"] = str(tmp_path)
+    for name in KERNEL_ENTRIES:
+        out = subprocess.run([sys.executable, "-c", probe, name], env=env, capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
+        assert out.returncode == 0, out.stderr[-1500:]
+        assert out.stdout.strip().startswith(str(tmp_path / "memelab-")), (name, out.stdout)
