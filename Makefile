@@ -6,20 +6,33 @@ LAKE    ?= lake
 OUT     ?= out/demo
 STAMP   := $(VENV)/.installed
 
+# bash with pipefail: a failed pip fails the target even though its output is filtered.
+SHELL   := bash
+.SHELLFLAGS := -eo pipefail -c
+# pip's "installed in a location not on PATH" notes are noise inside a venv; the filter keeps the
+# rest, and `|| true` belongs to grep alone (grep -v exits 1 when it prints nothing).
+QUIET   := 2>&1 | { grep -v "^WARNING: Location" || true; }
+
 .PHONY: demo test install lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need Python 3.11 as '$(PY)' (set PY=...)"; exit 1; }
+	@echo "==> creating $(VENV) with $(PY)"
 	$(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -m pip install -q --upgrade pip $(QUIET)
 
 # torch first: a pinned CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
 $(STAMP): $(BIN)/python pyproject.toml requirements.lock requirements-dev.txt
-	$(BIN)/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/pip install -q -r requirements.lock -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
-	$(BIN)/pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v "^WARNING: Location" || true
+	@echo "==> [1/4] torch (CPU wheel, about 200 MB; a minute or more on a fresh machine)"
+	$(BIN)/pip install -q torch==2.13.0 $(QUIET)
+	@echo "==> [2/4] pinned dependencies from requirements.lock (a minute or two)"
+	$(BIN)/pip install -q -r requirements.lock -r requirements-dev.txt $(QUIET)
+	@echo "==> [3/4] memelab itself (editable)"
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e . $(QUIET)
+	@echo "==> [4/4] checking the imports"
 	$(BIN)/python -c "import memelab.datasets, memelab.engine, numba, vectorbt, duckdb"
 	@touch $(STAMP)
+	@echo "==> installed into $(VENV)"
 
 install: $(STAMP)
 

@@ -68,6 +68,26 @@ def _knob(text: str) -> tuple[str, float]:
     return name, float(value)
 
 
+# Measured on the reference lake (10k tokens x 20k wallets x 2 d: 7.06 M swaps, 28 s, 1.76 GB
+# peak; docs/synthetic_market.md): swaps scale with tokens x days, time with swaps.
+SWAPS_PER_TOKEN_DAY = 7_058_419 / (10_000 * 2)
+SWAPS_PER_S = 251_000
+PEAK_GB_PER_M_SWAPS = 1.76 / 7.06
+
+
+def size_warning(seeds: list[int], tokens: int, wallets: int, days: int, workers: int) -> str:
+    """What the run is about to build, said before it starts (one lake per seed)."""
+    swaps = SWAPS_PER_TOKEN_DAY * tokens * days
+    minutes = len(seeds) * swaps / SWAPS_PER_S / 60 / max(1, min(workers, len(seeds)))
+    return (
+        f"building {len(seeds)} reference lake(s) of {tokens:,} tokens x {wallets:,} wallets x "
+        f"{days} d: ~{swaps / 1e6:.1f} M swaps each, ~{PEAK_GB_PER_M_SWAPS * swaps / 1e6:.1f} GB "
+        f"peak memory per worker, roughly {max(minutes, 0.1):.1f} min of generation plus the "
+        f"comparisons on {workers} worker(s). For a quick look: --tokens 1000 --wallets 2000 "
+        "--seeds 1 2. Ctrl-C stops."
+    )
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6])
@@ -82,6 +102,8 @@ def main(argv: list[str] | None = None) -> dict:
     if not Path(args.real).is_dir():
         sys.exit(f"real data folder {args.real} not found (see ../shared/data/PROVENANCE.md)")
     knobs = dict(args.set)
+    print(size_warning(args.seeds, args.tokens, args.wallets, args.days, args.workers),
+          file=sys.stderr, flush=True)  # fmt: skip
     jobs = [
         (s, args.tokens, args.wallets, args.days, args.real, knobs, args.scenario)
         for s in args.seeds

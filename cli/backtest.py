@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from memelab.cli._common import emit_json, fail
+from memelab.cli._common import (
+    check_engine_values,
+    check_strategy_params,
+    emit_json,
+    fail,
+    parse_window,
+)
 
 HEADLINE = (
     "trades", "win_rate", "total_return", "pnl_sol", "ev_per_trade_sol", "profit_factor",
-    "sharpe", "sortino", "max_drawdown", "exposure", "failed_tx",
+    "sharpe", "sortino", "sharpe_hourly", "psr", "max_drawdown", "var_95_trade", "exposure",
+    "failed_tx",
 )  # fmt: skip
 
 
@@ -39,6 +46,7 @@ def load_config(engine: list[str] | None, config_file: Path | None):
         except (OSError, json.JSONDecodeError) as exc:
             fail(f"config file {config_file}: {exc}")
     values.update(parse_assignments(engine, "--engine"))
+    check_engine_values(values)
     try:
         config = EngineConfig.from_dict(values)
         config.validate()
@@ -61,12 +69,14 @@ def events_progress(chunks, total: int):
 
 
 def print_headline(metrics: dict[str, Any]) -> None:
+    from memelab.engine.metrics import format_metric, label
+
     for key in HEADLINE:
-        value = metrics.get(key)
-        text = f"{value:,.4f}" if isinstance(value, float) else str(value)
-        typer.echo(f"  {key:<18} {text}")
+        text = format_metric(key, metrics.get(key), metrics)
+        typer.echo(f"  {label(key, metrics):<26} {text}")
+    typer.echo(f"  (returns: {metrics.get('returns_convention')})")
     if metrics.get("rejections"):
-        typer.echo(f"  {'rejected':<18} {metrics['rejections']}")
+        typer.echo(f"  {'rejected':<26} {metrics['rejections']}")
 
 
 def backtest(
@@ -101,14 +111,18 @@ def backtest(
     Writes trades.parquet, fills.parquet, equity.parquet, metrics.json, run.json and report.html
     into --out.
     """
-    from memelab.datasets.lake import Lake, LakeError, parse_time
+    from memelab.datasets.lake import Lake, LakeError
     from memelab.engine import backtest as run_backtest
     from memelab.strategies import get_strategy
 
     config = load_config(engine, config_file)
     params = parse_assignments(param, "--param")
-    store = Lake(lake).require()
-    lo, hi = parse_time(start), parse_time(end)
+    check_strategy_params(strategy, params)
+    try:
+        store = Lake(lake).require()
+    except LakeError as exc:
+        fail(str(exc))
+    lo, hi = parse_window(start, end, store)
     try:
         module = get_strategy(strategy)
         result = run_backtest(
@@ -117,7 +131,12 @@ def backtest(
         )  # fmt: skip
     except (ValueError, LakeError) as exc:
         fail(str(exc))
-    paths = result.save(out)
+    if result.metrics["events"] == 0:
+        fail(f"no events in the window [{start or 'start'}, {end or 'end'}) of lake {store.root}")
+    from memelab.datasets.jsonio import staged_output_dir
+
+    with staged_output_dir(out) as stage:  # all outputs or none
+        paths = {k: out / v.name for k, v in result.save(stage).items()}
     if as_json:
         emit_json({"metrics": result.metrics, "outputs": {k: str(v) for k, v in paths.items()}})
         return

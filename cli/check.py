@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from memelab.cli._common import emit_json, fail
+from memelab.cli._common import check_strategy_params, emit_json, fail, parse_window
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -42,13 +42,27 @@ def lookahead(
     from memelab.strategies import get_strategy
 
     config = load_config(engine, None)
+    params = parse_assignments(param, "--param")
+    check_strategy_params(strategy, params)
+    import sys
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    busy = (
+        Console(stderr=True).status("look-ahead check: replaying twice (as is, then perturbed)")
+        if sys.stderr.isatty() and not as_json
+        else nullcontext()
+    )
     try:
+        store = Lake(lake).require()
+        lo, hi = parse_window(start, end, store)
         module = get_strategy(strategy)
-        src = Source.open(Lake(lake).require(), parse_time(start), parse_time(end), config)
-        report = check_lookahead(
-            src, module, parse_assignments(param, "--param"), config, cut=parse_time(cut),
-            seed=seed,
-        )  # fmt: skip
+        src = Source.open(store, lo, hi, config)
+        with busy:  # a spinner on a terminal: the two replays report no progress of their own
+            report = check_lookahead(
+                src, module, params, config, cut=parse_time(cut), seed=seed,
+            )  # fmt: skip
     except (ValueError, LakeError) as exc:
         fail(str(exc))
     if as_json:

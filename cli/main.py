@@ -10,6 +10,7 @@ from memelab.cli import demo as demo_cli
 from memelab.cli import live as live_cli
 from memelab.cli import ml as ml_cli
 from memelab.cli import sprt as sprt_cli
+from memelab.cli import strategies as strategies_cli
 from memelab.cli import sweep as sweep_cli
 from memelab.cli import wallets as wallets_cli
 
@@ -20,6 +21,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"memelab {version('memelab')}")
+        except PackageNotFoundError:
+            typer.echo("memelab (not installed: run `make install`)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Backtesting-first quant research workbench for Solana memecoins."""
+
+
 app.add_typer(data.app, name="data", help="Build, import, inspect and validate lakes.")
 app.command("backtest")(backtest_cli.backtest)
 app.add_typer(check_cli.app, name="check", help="Guards: look-ahead check of a strategy.")
@@ -27,6 +50,7 @@ app.command("demo")(demo_cli.demo)
 app.command("promote")(live_cli.promote)
 app.add_typer(live_cli.app, name="live", help="Paper and live trading of a promoted strategy.")
 app.command("sprt")(sprt_cli.sprt)
+app.command("strategies")(strategies_cli.strategies)
 app.command("sweep")(sweep_cli.sweep)
 app.command("validate")(sweep_cli.validate)
 app.add_typer(wallets_cli.app, name="wallets", help="Score wallets, find sybils and smart money.")

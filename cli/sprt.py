@@ -30,7 +30,8 @@ def sprt(
     delta1: float | None = typer.Option(
         None,
         "--delta1",
-        help="Two-arm H1 effect; default p1 - p0 for win, 0.01 SOL per trade for pnl.",
+        help="Two-arm H1 effect; default p1 - p0 for win; for pnl a quarter of the control's "
+        "per-trade P&L standard deviation (from the control run only).",
     ),
     min_n: int = typer.Option(30, "--min-n", help="Two-arm: no decision before this many units."),
     sims: int = typer.Option(
@@ -46,8 +47,10 @@ def sprt(
     Two-arm: --control RUN_DIR --treatment RUN_DIR [--metric win|pnl] [--paired] --out DIR.
     """
     from memelab.research.sprt.analysis import (
+        DELTA1_SD_FRACTION,
         analyse_outcomes,
         analyse_runs,
+        default_pnl_delta1,
         load_outcomes,
         load_trades,
         save_analysis,
@@ -71,10 +74,20 @@ def sprt(
 
     try:
         if two_arm:
-            d1 = delta1 if delta1 is not None else (round(p1 - p0, 12) if metric == "win" else 0.01)
+            control_trades = load_trades(control)
+            d1 = delta1
+            if d1 is None and metric == "win":
+                d1 = round(p1 - p0, 12)
+            elif d1 is None:
+                d1 = default_pnl_delta1(control_trades)
+                if not as_json:
+                    typer.echo(
+                        f"delta1 = {d1:.4g} SOL per trade ({DELTA1_SD_FRACTION:g} x the control's "
+                        "per-trade P&L std; set --delta1 to choose)"
+                    )
             test = TwoArmSPRT(delta0=delta0, delta1=d1, alpha=alpha, beta=beta, min_n=min_n)
             record = analyse_runs(
-                load_trades(control), load_trades(treatment), metric, paired, test,
+                control_trades, load_trades(treatment), metric, paired, test,
                 n_seq=sims, seed=seed, progress=bar, sources=(str(control), str(treatment)),
             )  # fmt: skip
         else:
@@ -96,6 +109,8 @@ def sprt(
         f"{s['decision']}  n={s['n']} of {s['n_total']}  llr={s['llr']:.4f}  "
         f"(A={s['boundaries']['upper']:.4f}, B={s['boundaries']['lower']:.4f})"
     )
+    if s.get("reason"):
+        typer.echo(f"why continue: {s['reason']}")
     if "estimate" in s:
         e = s["estimate"]
         typer.echo(

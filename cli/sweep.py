@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from memelab.cli._common import emit_json, fail, progress
+from memelab.cli._common import check_engine_values, emit_json, fail, parse_window, progress
 
 LakeOpt = typer.Option(..., "--lake", help="Lake directory (workers read it themselves).")
 StrategyOpt = typer.Option("momentum", "--strategy", help="Strategy name.")
@@ -59,7 +59,30 @@ def _config(path: Path | None):
         data = yaml.safe_load(text)
     else:
         data = json.loads(text)
+    if not isinstance(data or {}, dict):
+        fail(f"--config {path}: expected a mapping of EngineConfig fields")
+    check_engine_values(data or {}, f"--config {path}:")
     return EngineConfig.from_dict(data or {})
+
+
+def _check_select(select_by: str) -> None:
+    """``--select`` names a metric of the results table; checked before any work starts."""
+    from memelab.research.sweeps.sweep import METRIC_COLUMNS
+
+    if select_by not in METRIC_COLUMNS:
+        fail(f"--select {select_by!r}: not a metric; known: {', '.join(METRIC_COLUMNS)}")
+
+
+def _strategy_name(strategy: str) -> str:
+    from memelab.strategies import get_strategy
+
+    return get_strategy(strategy).NAME
+
+
+def _lake_window(lake: Path, start: str | None, end: str | None):
+    from memelab.datasets.lake import Lake
+
+    return parse_window(start, end, Lake(lake).require())
 
 
 def sweep(
@@ -85,16 +108,18 @@ def sweep(
     as_json: bool = JsonOpt,
 ) -> None:
     """Sweep a strategy's params over a lake: results.parquet, best.json, report.html."""
-    from memelab.datasets.lake import parse_time
+    from memelab.datasets.jsonio import staged_output_dir
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, run_sweep
-    from memelab.research.validation.gates import ValidationError
+    from memelab.research.validation.gates import ValidationError, format_gates
+    from memelab.research.validation.trials import record_trials
     from memelab.strategies import get_strategy
 
+    _check_select(select_by)
+    t0, t1 = _lake_window(lake, start, end)
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         cfg = _config(config)
-        t0, t1 = parse_time(start), parse_time(end)
         if scheduler or workers:
             from memelab.research.sweeps.distributed import run_sweep_distributed
 
@@ -108,7 +133,12 @@ def sweep(
                 lake, get_strategy(strategy), space, config=cfg, start=t0, end=t1, n_buckets=buckets,
                 memory_mb=memory_mb, progress=progress, top_k=top_trades,
             )  # fmt: skip
-        doc = res.save(out, select_by)
+        total = record_trials(
+            lake, res.strategy, len(space), "sweep", select_by=select_by, start=t0, end=t1
+        )
+        res.prior_trials = total - len(space)
+        with staged_output_dir(out) as stage:
+            doc = res.save(stage, select_by)
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
         fail(str(exc))
     summary = {
@@ -124,6 +154,7 @@ def sweep(
         "dsr": doc["gates"].get("dsr", {}).get("dsr"),
         "pbo": doc["gates"].get("pbo", {}).get("pbo"),
         "gates_passed": doc["gates"]["passed"],
+        "trials_total": doc["gates"]["n_trials_total"],
     }
     if as_json:
         emit_json(summary)
@@ -134,13 +165,12 @@ def sweep(
     typer.echo(f"best (by {select_by}): combo {doc['combo']} {doc['params']}")
     m = doc["metrics"]
     typer.echo(
-        f"  trades {m['n_trades']}  win rate {m['win_rate']:.3f}  total return "
-        f"{m['total_return']:+.4f}  bucket Sharpe {m['bucket_sharpe']:.3f}  max dd {m['max_drawdown']:.3f}"
+        f"  trades {m['n_trades']}  win rate {m['win_rate'] * 100:.1f}%  total return "
+        f"{m['total_return'] * 100:+.2f}%  bucket Sharpe {m['bucket_sharpe']:.3f} (per bucket, not "
+        f"annualised)  max dd {m['max_drawdown'] * 100:.2f}%"
     )
-    typer.echo(
-        f"gates: DSR {summary['dsr']}  PBO {summary['pbo']}  -> "
-        f"{'PASS' if summary['gates_passed'] else 'FAIL'}"
-    )
+    for line in format_gates(doc["gates"]):
+        typer.echo(line)
     typer.echo(f"wrote {out}/results.parquet, best.json, report.html")
 
 
@@ -168,11 +198,11 @@ def validate(
     as_json: bool = JsonOpt,
 ) -> None:
     """Walk-forward selection: sweep each train window, judge its best on the next test window."""
-    import json
-
+    from memelab.datasets.jsonio import staged_output_dir, write_json
     from memelab.research.sweeps.params import ParamError
     from memelab.research.sweeps.sweep import SweepError, _py
-    from memelab.research.validation.gates import ValidationError
+    from memelab.research.validation.gates import ValidationError, format_gates
+    from memelab.research.validation.trials import record_trials, trials_so_far
     from memelab.research.validation.walkforward import (
         parse_duration,
         parse_walk_forward,
@@ -180,10 +210,13 @@ def validate(
     )
     from memelab.strategies import get_strategy
 
+    _check_select(select_by)
+    _lake_window(lake, None, None)
     client = cluster = None
     try:
         space = _space(strategy, grid, param, n_random, constraint, seed)
         train, test = parse_walk_forward(walk_forward)
+        prior = trials_so_far(lake, _strategy_name(strategy))
         if scheduler or workers:
             from dask.distributed import Client, LocalCluster
 
@@ -199,7 +232,10 @@ def validate(
             step=parse_duration(step) if step else None, expanding=expanding,
             purge=parse_duration(purge), embargo=parse_duration(embargo), config=_config(config),
             select_by=select_by, buckets_per_fold=buckets, progress=progress, client=client,
+            prior_trials=prior,
         )  # fmt: skip
+        record_trials(lake, res.meta.get("strategy", strategy), len(space), "validate",
+                      select_by=select_by, walk_forward=walk_forward)  # fmt: skip
     except (ParamError, SweepError, ValidationError, ValueError) as exc:
         fail(str(exc))
     finally:
@@ -207,11 +243,11 @@ def validate(
             client.close()
         if cluster is not None:
             cluster.close()
-    out.mkdir(parents=True, exist_ok=True)
-    res.folds.to_parquet(out / "folds.parquet", index=False)
     doc = _py({"gates": res.gates, "meta": res.meta, "folds": len(res.folds)})
-    (out / "validation.json").write_text(json.dumps(doc, indent=2))
-    _write_validate_report(out / "report.html", res, select_by)
+    with staged_output_dir(out) as stage:
+        res.folds.to_parquet(stage / "folds.parquet", index=False)
+        write_json(stage / "validation.json", doc)
+        _write_validate_report(stage / "report.html", res, select_by)
     if as_json:
         emit_json(doc | {"out": str(out)})
         return
@@ -219,31 +255,55 @@ def validate(
     typer.echo(res.folds[show + ["oos_n_trades", "oos_relative_rank"]].to_string(index=False))
     g = res.gates
     typer.echo(
-        f"walk-forward OOS return {g['oos_total_return']:+.4f}; "
-        f"{g['folds_oos_positive']}/{len(res.folds)} folds positive; "
-        f"DSR {g.get('dsr', {}).get('dsr')}  PBO {g.get('pbo', {}).get('pbo')}  -> "
-        f"{'PASS' if g['passed'] else 'FAIL'}"
+        f"walk-forward OOS return {g['oos_total_return'] * 100:+.2f}%; "
+        f"{g['folds_oos_positive']}/{len(res.folds)} folds positive"
     )
+    for line in format_gates(g):
+        typer.echo(line)
     typer.echo(f"wrote {out}/folds.parquet, validation.json, report.html")
 
 
 def _write_validate_report(path: Path, res, select_by: str) -> None:
     import numpy as np
+    import pandas as pd
     import plotly.graph_objects as go
 
     eq = np.cumprod(1.0 + res.oos_returns)
-    fig = go.Figure(go.Scatter(y=eq, mode="lines", name="walk-forward OOS equity (x initial)"))
-    fig.update_layout(title="Stitched out-of-sample equity of each fold's selection", height=380)
+    # each fold's test window is cut in equal buckets: place them on real time
+    times = np.concatenate([
+        pd.date_range(r.test_start, r.test_end, periods=len(eq) // max(len(res.folds), 1) + 1)[1:]
+        for r in res.folds.itertuples()
+    ]) if len(res.folds) and len(eq) % len(res.folds) == 0 else np.arange(1, len(eq) + 1)  # fmt: skip
+    fig = go.Figure(
+        go.Scatter(x=times, y=(eq - 1.0) * 100, mode="lines", name="stitched OOS return",
+                   line={"color": "#0072B2"})
+    )  # fmt: skip
+    for r in res.folds.itertuples():
+        fig.add_vrect(x0=r.test_start, x1=r.test_end, fillcolor="#56B4E9", opacity=0.08,
+                      line_width=0, annotation_text=f"fold {r.fold}", annotation_position="top left")  # fmt: skip
+    fig.update_layout(
+        title="Stitched out-of-sample return of each fold's selection (test windows shaded)",
+        xaxis_title="time (UTC)", yaxis_title="cumulative OOS return (%)", height=400,
+        template="plotly_white",
+    )  # fmt: skip
     fig2 = go.Figure(
-        go.Bar(x=res.folds["fold"], y=res.folds["oos_total_return"], name="OOS return")
-    )
-    fig2.update_layout(title="OOS total return per fold", height=340)
+        go.Bar(x=[f"fold {f}" for f in res.folds["fold"]], y=res.folds["oos_total_return"] * 100,
+               marker_color=np.where(res.folds["oos_total_return"] >= 0, "#009E73", "#D55E00"),
+               text=[f"{v * 100:+.2f}%" for v in res.folds["oos_total_return"]],
+               textposition="outside", name="OOS return")
+    )  # fmt: skip
+    fig2.update_layout(title="OOS total return per fold", xaxis_title="fold (test window)",
+                       yaxis_title="OOS total return (%)", height=360, template="plotly_white")  # fmt: skip
+    import html
+
+    from memelab.research.validation.gates import format_gates
+
     g = res.gates
     gates = (
-        f"<p>Selection by <b>{select_by}</b> among {g['n_trials']} combinations. "
-        f"DSR {g.get('dsr', {}).get('dsr')} (pass &ge; 0.95), PBO {g.get('pbo', {}).get('pbo')} "
-        f"(pass &lt; 0.5): <b>{'PASS' if g['passed'] else 'FAIL'}</b>. Mean OOS relative rank "
-        f"{g['mean_oos_relative_rank']:.3f} (0.5 = no better than a random pick).</p>"
+        f"<p>Selection by <b>{select_by}</b>. Mean OOS relative rank "
+        f"{g['mean_oos_relative_rank']:.3f} (0.5 = no better than a random pick).</p><pre>"
+        + html.escape("\n".join(format_gates(g)))
+        + "</pre>"
     )
     body = (
         fig.to_html(full_html=False, include_plotlyjs=True)

@@ -37,6 +37,7 @@ Public API: :func:`backtest` -> :class:`BacktestResult`; :class:`EngineConfig`; 
 :class:`Source` (one way in); :func:`check_lookahead`.
 """
 
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)
 from memelab.engine.config import EngineConfig, VenueConfig
 from memelab.engine.replay import Replay, ReplayContext, make_params, run_replay
 from memelab.engine.source import Source

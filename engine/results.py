@@ -6,7 +6,6 @@ checked; ``to_vectorbt`` rebuilds the run as a vectorbt Portfolio from our own f
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -16,8 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import write_json
 from memelab.engine import records
 from memelab.engine.config import EngineConfig
+from memelab.engine.metrics import return_metrics
 from memelab.engine.replay import ReplayOutput, run_replay
 from memelab.engine.risk import (
     A_CASH,
@@ -29,8 +30,6 @@ from memelab.engine.risk import (
     I_LAST_TS,
     REJECT_REASONS,
 )
-
-NS_PER_YEAR = 365 * 86_400 * 1_000_000_000
 
 
 def _streaks(flags: np.ndarray) -> tuple[int, int]:
@@ -152,18 +151,15 @@ class BacktestResult:
         t = self.trades
         init = self.config.initial_equity
         final = float(self.raw.acct[A_CASH] + self.raw.acct[A_MARK])
+        if int(self.raw.iacct[I_EVENTS]) == 0:
+            final = init  # nothing replayed: the account never opened, nothing was lost
         n = len(t)
         wins = t[t["win"]]
         losses = t[~t["win"]]
         gross_win = float(wins["pnl_sol"].sum())
         gross_loss = float(-losses["pnl_sol"].sum())
         eq = self.equity
-        period_ret = _grid_returns(eq, self.config.equity_every_s)
-        per_year = NS_PER_YEAR / (self.config.equity_every_s * 1e9)
-        sd = float(np.std(period_ret, ddof=1)) if len(period_ret) > 1 else 0.0
-        downside = period_ret[period_ret < 0]
-        dsd = float(np.sqrt(np.mean(downside**2))) if len(downside) else 0.0
-        mean = float(np.mean(period_ret)) if len(period_ret) else 0.0
+        returns = return_metrics(eq["ts"].to_numpy(), eq["equity"].to_numpy(), init)
         curve = np.concatenate([[init], eq["equity"].to_numpy()])
         peak = np.maximum.accumulate(curve)
         dd = float(np.max(1.0 - curve / peak)) if len(curve) else 0.0
@@ -189,10 +185,8 @@ class BacktestResult:
             "final_equity": final,
             "total_return": final / init - 1.0,
             "pnl_sol": final - init,
-            "sharpe": mean / sd * math.sqrt(per_year) if sd > 0 else 0.0,
-            "sortino": mean / dsd * math.sqrt(per_year) if dsd > 0 else 0.0,
+            **returns,
             "max_drawdown": dd,
-            "var_95": float(-np.quantile(period_ret, 0.05)) + 0.0 if len(period_ret) else 0.0,
             "var_95_trade": float(-np.quantile(trade_ret, 0.05)) + 0.0 if n else 0.0,
             "exposure": float(self.raw.iacct[I_EXPOSURE_NS] / span),
             "max_consecutive_wins": max_w,
@@ -217,55 +211,11 @@ class BacktestResult:
 
     # ---------------------------------------------------------------- export
     def to_vectorbt(self):
-        """A ``vectorbt.Portfolio`` built from our fills (one column per mint, shared cash).
+        """A ``vectorbt.Portfolio`` that agrees with our books: same equity on every bar of our
+        equity grid, same trade count, fees and drawdown (layout in ``engine/vbt_export.py``)."""
+        from memelab.engine.vbt_export import build_portfolio
 
-        Each successful fill is one order at its effective price (venue fee and impact inside the
-        price) with its transaction fee as a fixed fee; fees of failed transactions are added to
-        the next successful order, so cash and final value agree with ours.
-        """
-        import vectorbt as vbt
-
-        f = np.sort(self.raw.fills, order=["ts", "event"], kind="stable")
-        ok = f["status"] == records.FILL_OK
-        if not ok.any():
-            raise ValueError("no successful fills: nothing to build a Portfolio from")
-        carry = 0.0
-        fixed = np.zeros(len(f))
-        last_ok = -1
-        for i in range(len(f)):
-            carry += f["tx_fee"][i]
-            if ok[i]:
-                fixed[i] = carry
-                carry = 0.0
-                last_ok = i
-        fixed[last_ok] += carry
-        f, fixed = f[ok], fixed[ok]
-        ts = f["ts"].astype(np.int64).copy()
-        for i in range(1, len(ts)):  # one row per fill: make the index strictly increasing
-            if ts[i] <= ts[i - 1]:
-                ts[i] = ts[i - 1] + 1
-        index = pd.DatetimeIndex(ts.astype("datetime64[ns]"), name="ts")
-        mints = np.unique(f["mint"])
-        columns = pd.Index(self._mint(mints).astype(str), name="mint")
-        col = np.searchsorted(mints, f["mint"])
-        rows = np.arange(len(f))
-        price = np.full((len(f), len(mints)), np.nan)
-        price[rows, col] = f["price"]
-        size = np.full((len(f), len(mints)), np.nan)
-        size[rows, col] = f["tokens"] * f["side"]
-        fees = np.zeros((len(f), len(mints)))
-        fees[rows, col] = fixed
-        close = pd.DataFrame(price, index=index, columns=columns).ffill().bfill()
-        return vbt.Portfolio.from_orders(
-            close,
-            size=pd.DataFrame(size, index=index, columns=columns),
-            price=pd.DataFrame(price, index=index, columns=columns).fillna(close),
-            fixed_fees=pd.DataFrame(fees, index=index, columns=columns),
-            init_cash=self.config.initial_equity,
-            cash_sharing=True,
-            group_by=True,
-            freq="1s",
-        )
+        return build_portfolio(self)
 
     def run_info(self) -> dict[str, Any]:
         return {
@@ -298,36 +248,10 @@ class BacktestResult:
         self.trades.to_parquet(paths["trades"], index=False)
         self.fills.to_parquet(paths["fills"], index=False)
         self.equity.to_parquet(paths["equity"], index=False)
-        paths["metrics"].write_text(json.dumps(_jsonable(self.metrics), indent=2, sort_keys=True))
-        paths["run"].write_text(json.dumps(_jsonable(self.run_info()), indent=2, sort_keys=True))
+        write_json(paths["metrics"], self.metrics, sort_keys=True)
+        write_json(paths["run"], self.run_info(), sort_keys=True)
         write_report(self, paths["report"])
         return paths
-
-
-def _grid_returns(eq: pd.DataFrame, every_s: float) -> np.ndarray:
-    """Equity returns on a regular grid (last value carried over quiet periods)."""
-    if len(eq) < 2:
-        return np.zeros(0)
-    step = int(every_s * 1e9)
-    bins = eq["ts"].to_numpy() // step
-    values = eq["equity"].to_numpy()
-    grid = np.arange(bins[0], bins[-1] + 1)
-    pos = np.searchsorted(bins, grid, side="right") - 1
-    series = values[pos]
-    return np.diff(series) / series[:-1]
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating | float):
-        v = float(obj)
-        return v if math.isfinite(v) else str(v)
-    return obj
 
 
 def backtest(
@@ -362,6 +286,13 @@ def backtest(
     if seed:
         config = config.replace(seed=seed)
     lo, hi = parse_time(start), parse_time(end)
+    if lo is not None and hi is not None and lo >= hi:
+        raise ValueError(f"start {start!r} is not before end {end!r}: the window is empty")
+    for key, value in (params or {}).items():
+        names = module.PARAMS_DTYPE.names
+        if key in names and module.PARAMS_DTYPE[key].kind == "i":
+            if not isinstance(value, int | np.integer) and float(value) != int(float(value)):
+                raise ValueError(f"parameter {key}={value!r} of {module.NAME!r} must be an integer")
     src = Source.open(lake_or_events, lo, hi, config, honeypot)
     replay, raw = run_replay(
         src, module, params, config, progress=progress, event_cache=event_cache, inputs=inputs

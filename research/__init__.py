@@ -4,3 +4,5 @@ Subpackages: ``wallets`` (labels, scoring, vote, graph), ``sprt`` (sequential A/
 ``sweeps`` (parameter sweeps, Dask), ``validation`` (walk-forward, DSR, PBO), ``features``
 (causal compiled features, labels), ``models`` (baselines, transformer, registry, inference).
 """
+
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)

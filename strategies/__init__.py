@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+import memelab.datasets  # noqa: F401  keys the numba cache on the source (datasets/numba_cache)
+
 BUILTIN: tuple[str, ...] = ("momentum", "copytrade", "sniper", "pairs", "venue_gap", "ml")
 # What each built-in strategy needs from the data, for listings (``memelab strategies``):
 # several pools of one mint, several mints at once (orders on a mint other than the event's),

@@ -163,8 +163,11 @@ def test_qvalues_are_running_means_of_sorted_peps():
     assert q.tolist() == pytest.approx([0.06, 0.14, 0.02])
 
 
-def test_tiers_promote_above_55pct_and_demote_below_30pct():
-    assert tiers(np.array([0.56, 0.55, 0.30, 0.29])).tolist() == ["top", "mid", "mid", "low"]
+def test_tiers_need_evidence_past_the_55pct_and_30pct_bars():
+    # 40/50 is credibly above 55%; 6/10 is above it but could be luck; 5/50 credibly below 30%
+    out = tiers(np.array([40, 6, 20, 5, 1]), np.array([50, 10, 50, 50, 3]))
+    assert out["tier"].tolist() == ["top", "mid", "mid", "low", "mid"]
+    assert (out["q_top"] <= 0.1).sum() == 1 and (out["q_low"] <= 0.1).sum() == 1
 
 
 def test_summary_counts_only_resolved_labels_and_marks_top_wallets_at_the_fdr():

@@ -82,6 +82,21 @@ def resolve_program(program: str) -> tuple[str, str]:
     )
 
 
+def check_rpc_url(url: str) -> str:
+    """An http(s) URL with a host, else a ``BackfillError`` naming it (nothing to resume then)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(str(url))
+    except ValueError as exc:
+        raise BackfillError(f"--rpc {url!r}: not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BackfillError(
+            f"--rpc {url!r}: not an http(s) URL with a host, e.g. https://api.mainnet-beta.solana.com"
+        )
+    return str(url)
+
+
 async def backfill_async(
     lake: Lake,
     rpc_url: str,
@@ -107,6 +122,7 @@ async def backfill_async(
     import httpx
 
     name, program_id = resolve_program(program)
+    check_rpc_url(rpc_url)
     if rps <= 0:
         raise BackfillError(f"--rps must be > 0, got {rps}")
     if not 1 <= page_size <= 1000:
@@ -180,10 +196,14 @@ async def backfill_async(
                     report.complete = True
                     break
         except _Transport as exc:
-            saved = f"progress is saved in {path}" if path.exists() else "nothing was written"
+            if report.pages == 0 and not path.exists():
+                raise BackfillError(
+                    f"RPC {rpc_url} failed before any page was fetched: {exc}; nothing was "
+                    "written: check the URL and that the node answers getSignaturesForAddress"
+                ) from None
             raise BackfillError(
-                f"RPC {rpc_url} failed (after {report.pages} signature page(s)): {exc}; {saved}, "
-                "run the same command again to resume"
+                f"RPC {rpc_url} failed (after {report.pages} signature page(s)): {exc}; progress "
+                f"is saved in {path}, run the same command again to resume"
             ) from None
     if report.complete:
         head = walk["head"] or until

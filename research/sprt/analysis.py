@@ -7,14 +7,13 @@ because both the CLI and the promotion gate read them.
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import to_jsonable, write_json
 from memelab.research.sprt.twoarm import Pairing, TwoArmSPRT, pair_by_signal, pair_in_order
 from memelab.research.sprt.wald import BernoulliSPRT, Curves, SPRTError, coerce_outcomes
 
@@ -71,7 +70,46 @@ def analyse_outcomes(
     }
     if x.size:
         record["estimate"] = test.estimate(x, n_seq=estimate_n_seq, seed=seed).to_dict()
+    record["reason"] = continue_reason(record)
     return record
+
+
+def continue_reason(record: dict) -> str | None:
+    """Why a test has not decided (``None`` once it has): too few units for ``min_n``, scores
+    without variation, or an LLR still between the boundaries."""
+    if record["decision"] != "continue":
+        return None
+    n, llr = record["n_total"], record["llr"]
+    lo, hi = record["boundaries"]["lower"], record["boundaries"]["upper"]
+    min_n = record["params"].get("min_n")
+    unit = "units" if record["kind"] == "two_arm" else "outcomes"
+    if min_n and n < min_n:
+        return f"only {n} {unit}: the test decides nothing before min_n={min_n}"
+    if record["kind"] == "two_arm" and not (record.get("var_score") or 0.0) > 0.0:
+        return f"no variation in the {n} scores (all equal): the test cannot weigh them"
+    return (
+        f"the LLR {llr:.3f} is still between the boundaries ({lo:.3f}, {hi:.3f}) after {n} "
+        f"{unit}: more data needed"
+    )
+
+
+DELTA1_SD_FRACTION = 0.25  # default P&L effect: a quarter of the control's per-trade P&L std
+
+
+def default_pnl_delta1(control: pd.DataFrame) -> float:
+    """The P&L effect worth detecting by default, from the control's own backtest only (never
+    from the data under test): ``DELTA1_SD_FRACTION`` of its per-trade P&L standard deviation.
+    An unpaired test then needs a few hundred trades per arm, not ~10^6 as with a fixed 0.01 SOL
+    (the alpha and beta at this setting are checked by Monte Carlo in the tests)."""
+    from memelab.research.sprt.twoarm import metric_values
+
+    pnl = metric_values(control.reset_index(drop=True), "pnl", "control").to_numpy(float)
+    sd = float(np.std(pnl, ddof=1)) if len(pnl) > 1 else 0.0
+    if not sd > 0:
+        raise SPRTError(
+            f"the control has {len(pnl)} trade(s) without P&L spread: give --delta1 (SOL per trade)"
+        )
+    return DELTA1_SD_FRACTION * sd
 
 
 def analyse_runs(
@@ -142,6 +180,7 @@ def analyse_pairing(
         record["notes"].append(
             "fewer than 2 units or no variation in the scores: no curves and no estimate"
         )
+    record["reason"] = continue_reason(record)
     return record
 
 
@@ -250,18 +289,7 @@ def load_trades(run: str | Path) -> pd.DataFrame:
 
 def json_ready(obj: Any) -> Any:
     """NaN/inf become null (strict JSON), numpy scalars become Python numbers."""
-    if isinstance(obj, dict):
-        return {k: json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_ready(obj.tolist())
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float | np.floating):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    return obj
+    return to_jsonable(obj)
 
 
 def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
@@ -271,14 +299,15 @@ def save_analysis(record: dict, out_dir: str | Path) -> dict[str, Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     json_path = out / "sprt.json"
-    json_path.write_text(json.dumps(json_ready(record), indent=1, allow_nan=False) + "\n")
+    write_json(json_path, record, indent=1)
     html_path = write_report(record, out / "report.html")
     return {"json": json_path, "html": html_path}
 
 
 def summary(record: dict) -> dict:
     """The ``--json`` contract: decision, n, llr, plus what a reader wants next to them."""
-    out = {k: record.get(k) for k in ("decision", "n", "llr", "n_total", "kind", "overshoot")}
+    keys = ("decision", "reason", "n", "llr", "n_total", "kind", "overshoot")
+    out = {k: record.get(k) for k in keys}
     out["boundaries"] = record["boundaries"]
     if "estimate" in record:
         est = record["estimate"]

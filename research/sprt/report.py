@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-_COLORS = {"control": "#7f7f7f", "treatment": "#1f77b4", "mc": "#d62728", "wald": "#2ca02c"}
+# Okabe-Ito (colour-blind safe); control and treatment also differ in dash and width.
+_COLORS = {"control": "#E69F00", "treatment": "#0072B2", "mc": "#D55E00", "wald": "#009E73"}
+_DASH = {"control": "dash", "treatment": "solid"}
 
 
 def _fmt(v: object, digits: int = 4) -> str:
@@ -30,9 +32,9 @@ def llr_figure(record: dict):
     k = np.arange(1, path.size + 1)
     up, lo = record["boundaries"]["upper"], record["boundaries"]["lower"]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=k, y=path, mode="lines", name="LLR", line={"color": "#1f77b4"}))
-    fig.add_hline(y=up, line_dash="dash", line_color="#2ca02c", annotation_text="accept H1 (A)")
-    fig.add_hline(y=lo, line_dash="dash", line_color="#d62728", annotation_text="accept H0 (B)")
+    fig.add_trace(go.Scatter(x=k, y=path, mode="lines", name="LLR", line={"color": "#0072B2"}))
+    fig.add_hline(y=up, line_dash="dash", line_color="#009E73", annotation_text="accept H1 (A)")
+    fig.add_hline(y=lo, line_dash="dash", line_color="#D55E00", annotation_text="accept H0 (B)")
     if record["decision"] != "continue" and path.size:
         n = record["n"]
         fig.add_vline(x=n, line_dash="dot", line_color="black")
@@ -48,6 +50,7 @@ def llr_figure(record: dict):
         yaxis_title="LLR",
         height=420,
     )
+    fig.update_xaxes(tickformat="d", rangemode="tozero")
     return fig
 
 
@@ -62,7 +65,8 @@ def arms_figure(record: dict):
         fig.add_trace(
             go.Scatter(
                 x=np.arange(1, y.size + 1), y=y, mode="lines", name=arm,
-                line={"color": _COLORS.get(arm)},
+                line={"color": _COLORS.get(arm), "dash": _DASH.get(arm, "solid"),
+                      "width": 2.5 if arm == "control" else 1.8},
             )
         )  # fmt: skip
     if one_arm:
@@ -72,6 +76,7 @@ def arms_figure(record: dict):
         fig.add_vline(x=record["n"], line_dash="dot", line_color="black")
     label = "cumulative win rate" if metric == "win" else "cumulative mean P&L (SOL/trade)"
     fig.update_layout(title=label.capitalize(), xaxis_title="trades", yaxis_title=label, height=380)
+    fig.update_xaxes(tickformat="d", rangemode="tozero")  # counts: integer ticks
     return fig
 
 

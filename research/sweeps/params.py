@@ -39,7 +39,10 @@ def parse_grid_arg(text: str) -> tuple[str, list[float]]:
             n = int(np.floor((stop - start) / step + 1e-9)) + 1
             values = [start + i * step for i in range(max(n, 0))]
         else:
-            values = [float(v) for v in rhs.split(",") if v.strip() != ""]
+            items = rhs.split(",")
+            if any(v.strip() == "" for v in items):
+                raise ValueError("empty value between commas (write each value once: 0.1,0.2)")
+            values = [float(v) for v in items]
     except ValueError as exc:
         raise ParamError(f"--grid {text!r}: {exc}") from None
     if not values:

@@ -33,13 +33,17 @@ def _figures(table: pd.DataFrame, swept: list[str], metric: str, gates: dict) ->
     figs = []
     for a, b in list(itertools.combinations(swept, 2))[:6]:
         pivot = table.pivot_table(index=a, columns=b, values=metric, aggfunc="mean")
+        z = pivot.to_numpy(dtype=float)
         fig = go.Figure(
             go.Heatmap(
-                z=pivot.to_numpy(),
+                z=z,
                 x=[str(v) for v in pivot.columns],
                 y=[str(v) for v in pivot.index],
-                colorscale="RdYlGn",
+                colorscale="Cividis",  # perceptually uniform and colour-blind safe
                 colorbar={"title": metric},
+                text=[[f"{v:.3g}" if np.isfinite(v) else "" for v in row] for row in z],
+                texttemplate="%{text}",  # the value in every cell
+                hovertemplate=f"{a}=%{{y}}<br>{b}=%{{x}}<br>{metric}=%{{z:.4g}}<extra></extra>",
             )
         )
         fig.update_layout(
@@ -98,7 +102,8 @@ def _gates_html(gates: dict) -> str:
         rows.append(
             f"<tr><td>Deflated Sharpe ratio</td><td>{d['dsr']:.3f}</td><td>&ge; 0.95</td>"
             f"<td>{verdict}</td><td>bucket Sharpe {d['sharpe']:.3f} vs expected max of "
-            f"{gates['n_trials']} unskilled trials {d['sr0']:.3f}; skew {d['skew']:.2f}, "
+            f"{d.get('n_trials', gates['n_trials'])} unskilled trials (every trial on this lake and "
+            f"strategy so far) {d['sr0']:.3f}; skew {d['skew']:.2f}, "
             f"kurtosis {d['kurtosis']:.2f}, {d['n_obs']} buckets</td></tr>"
         )
     p = gates.get("pbo")

@@ -24,6 +24,7 @@ from typing import Any
 import numba
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import to_jsonable, write_json
 from memelab.engine.config import MAX_SLOTS, EngineConfig
 from memelab.engine.records import EQUITY_DTYPE, FILL_DTYPE, ORDER_DTYPE, POS_DTYPE, TRADE_DTYPE
 from memelab.engine.replay_nb import HEADROOM, M_CREATOR, M_MINT, MARKET_FIELDS, bind_pools_nb
@@ -82,6 +83,7 @@ class SweepResult:
     bucket_edges: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
     top_trades: pd.DataFrame | None = None  # each combination's best trades, when asked for
+    prior_trials: int = 0  # configurations tried on this lake and strategy before this sweep
 
     def best(self, select_by: str = "bucket_sharpe") -> pd.Series:
         """The row with the highest ``select_by`` (first on ties: lowest combo id)."""
@@ -99,7 +101,6 @@ class SweepResult:
         """Write ``results.parquet`` (one row per combination), ``bucket_returns.npy``,
         ``best.json`` (the selection, its metrics and gates) and ``report.html``; returns
         best.json's content."""
-        import json
         from pathlib import Path
 
         from memelab.research.sweeps.report import write_sweep_report
@@ -122,24 +123,14 @@ class SweepResult:
             "meta": self.meta,
         }
         doc = _py(doc)
-        (out / "best.json").write_text(json.dumps(doc, indent=2))
+        write_json(out / "best.json", doc)
         write_sweep_report(out / "report.html", self.table, self.space, gates, self.meta, select_by)
         return doc
 
 
 def _py(v: Any) -> Any:
-    """JSON-friendly values (numpy scalars to Python, inf/nan to strings), recursively."""
-    if isinstance(v, dict):
-        return {str(k): _py(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_py(x) for x in v]
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not np.isfinite(v):
-        return str(v)
-    if isinstance(v, np.ndarray):
-        return v.tolist()
-    return v
+    """JSON-friendly values (numpy scalars to Python, inf/nan to null), recursively."""
+    return to_jsonable(v)
 
 
 def bucket_sharpe(returns: np.ndarray) -> np.ndarray:
@@ -161,17 +152,23 @@ def selection_gates(
     """The overfitting gates of the sweep's selection.
 
     DSR: the selected combination's per-bucket returns against the expected best Sharpe of as
-    many unskilled trials as combinations tried (their bucket Sharpe variance). PBO: CSCV over
-    the bucket-returns matrix (in-sample choice by bucket Sharpe). Pass: DSR >= 0.95 and PBO < 0.5.
+    many unskilled trials as configurations ever tried on this lake and strategy (this sweep's
+    plus ``result.prior_trials`` from the trials ledger; the variance is this sweep's bucket
+    Sharpes'). PBO: CSCV over the bucket-returns matrix (in-sample choice by bucket Sharpe).
+    Pass: DSR >= 0.95 and PBO < 0.5.
     """
     best = result.best(select_by)
     k = int(best["combo"])
     r = result.bucket_returns
     col = int(np.flatnonzero(result.table["combo"].to_numpy() == k)[0])
-    out: dict[str, Any] = {"select_by": select_by, "selected_combo": k, "n_trials": r.shape[1]}
+    total = r.shape[1] + int(result.prior_trials)
+    out: dict[str, Any] = {
+        "select_by": select_by, "selected_combo": k, "n_trials": r.shape[1],
+        "n_trials_total": total,
+    }  # fmt: skip
     sharpes = bucket_sharpe(r)
     if r.shape[0] >= 3 and r.shape[1] >= 2:
-        d = deflated_sharpe_ratio(r[:, col], trial_sharpes=sharpes)
+        d = deflated_sharpe_ratio(r[:, col], trial_sharpes=sharpes, n_trials=total)
         out["dsr"] = d.summary()
     if r.shape[1] >= 2 and r.shape[0] >= n_blocks:
         p = pbo_cscv(r, n_blocks=n_blocks)

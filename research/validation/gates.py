@@ -43,8 +43,60 @@ __all__ = [
 ]
 
 
+DSR_LEVEL = 0.95  # the DSR gate passes at or above this
+PBO_LEVEL = 0.5  # the PBO gate passes below this
+
+
 class ValidationError(ValueError):
     """A bad argument to a validation routine; the message names the parameter."""
+
+
+def gate_verdicts(gates: dict) -> list[dict]:
+    """Each gate of a ``gates`` dict as ``{gate, value, op, threshold, passed, detail}``, the
+    form every printout and report shows (a missing gate says why it is missing)."""
+    out = []
+    d = gates.get("dsr")
+    if d:
+        out.append({
+            "gate": "DSR", "value": d["dsr"], "op": ">=", "threshold": DSR_LEVEL,
+            "passed": bool(d["passed"]),
+            "detail": f"Sharpe {d['sharpe']:.3f} per bucket vs {d['sr0']:.3f} expected from the "
+            f"best of {d.get('n_trials', gates.get('n_trials'))} unskilled trials",
+        })  # fmt: skip
+    else:
+        out.append({"gate": "DSR", "value": None, "op": ">=", "threshold": DSR_LEVEL,
+                    "passed": False, "detail": "not computed: needs >= 3 buckets, 2 combinations"})  # fmt: skip
+    p = gates.get("pbo")
+    if p:
+        out.append({
+            "gate": "PBO", "value": p["pbo"], "op": "<", "threshold": PBO_LEVEL,
+            "passed": bool(p["passed"]),
+            "detail": f"CSCV over {p['n_blocks']} blocks, {p['n_splits']} splits",
+        })  # fmt: skip
+    else:
+        out.append({"gate": "PBO", "value": None, "op": "<", "threshold": PBO_LEVEL,
+                    "passed": False, "detail": "not computed: needs >= 2 combinations and as "
+                    "many buckets as CSCV blocks"})  # fmt: skip
+    return out
+
+
+def format_gates(gates: dict) -> list[str]:
+    """Printable lines: one per gate (value, threshold, pass/FAIL, rounded), then the verdict
+    naming the failed gates, and the trials count the DSR used."""
+    lines = []
+    rows = gate_verdicts(gates)
+    for g in rows:
+        value = "n/a" if g["value"] is None else f"{g['value']:.3f}"
+        verdict = "pass" if g["passed"] else "FAIL"
+        lines.append(
+            f"  {g['gate']:<4} {value:>6}  (pass if {g['op']} {g['threshold']:g})  {verdict:<4}  "
+            f"{g['detail']}"
+        )
+    failed = [g["gate"] for g in rows if not g["passed"]]
+    total = gates.get("n_trials_total", gates.get("n_trials"))
+    head = f"gates: {gates.get('n_trials')} combinations in this run, {total} trials on this lake and strategy so far"
+    verdict = "-> PASS" if not failed else f"-> FAIL ({', '.join(failed)})"
+    return [head, *lines, verdict]
 
 
 # ------------------------------------------------------------------ walk-forward splits
@@ -251,6 +303,7 @@ class DSRResult:
             "sharpe": self.sharpe,
             "sr0": self.sr0,
             "n_obs": self.n_obs,
+            "n_trials": self.n_trials,
             "skew": self.skew,
             "kurtosis": self.kurtosis,
             "var_sharpe": self.var_sharpe,

@@ -69,13 +69,16 @@ def walk_forward_validate(
     n_blocks: int = 16,
     progress: Any = None,
     client: Any = None,
+    prior_trials: int = 0,
     **sweep_kwargs: Any,
 ) -> WalkForwardResult:
     """Rolling (or ``expanding``) walk-forward over the lake's time range (durations in ns).
 
     With a Dask ``client`` (and a lake path as ``source``) every fold's train and test sweeps
     run as separate tasks at once: the walk-forward is split by time ranges, each worker reading
-    its window from the lake. Results equal the in-process path's.
+    its window from the lake. Results equal the in-process path's. ``prior_trials``
+    (configurations tried on this lake and strategy before, from the trials ledger) is added to
+    this run's to deflate the Sharpe ratio.
     """
     from memelab.engine.source import require_strategy
 
@@ -132,12 +135,15 @@ def walk_forward_validate(
     folds = pd.DataFrame(rows)
     path = np.concatenate(oos_paths)
     matrix = np.vstack(oos_blocks)
-    gates: dict[str, Any] = {"select_by": select_by, "n_trials": int(len(space))}
+    total = int(len(space)) + int(prior_trials)
+    gates: dict[str, Any] = {
+        "select_by": select_by, "n_trials": int(len(space)), "n_trials_total": total,
+    }  # fmt: skip
     gates["oos_total_return"] = float(np.prod(1.0 + path) - 1.0)
     gates["folds_oos_positive"] = int((folds["oos_total_return"] > 0).sum())
     gates["mean_oos_relative_rank"] = float(folds["oos_relative_rank"].mean())
     if len(path) >= 3 and matrix.shape[1] >= 2:
-        d = deflated_sharpe_ratio(path, trial_sharpes=bucket_sharpe(matrix))
+        d = deflated_sharpe_ratio(path, trial_sharpes=bucket_sharpe(matrix), n_trials=total)
         gates["dsr"] = d.summary()
     if matrix.shape[1] >= 2 and matrix.shape[0] >= n_blocks:
         p = pbo_cscv(matrix, n_blocks=n_blocks)

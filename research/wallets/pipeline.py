@@ -8,7 +8,6 @@ posterior, credible interval, q-value, tier -> sybil cluster from the co-buy gra
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from dataclasses import asdict
@@ -17,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from memelab.datasets.jsonio import write_json
 from memelab.datasets.lake import Lake
 from memelab.research.wallets.graph import (
     BuyerSets,
@@ -46,6 +46,8 @@ SCORE_COLUMNS = [
     "qvalue",
     "top",
     "tier",
+    "q_top",
+    "q_low",
     "cluster",
     "sybil_keep",
 ]
@@ -123,7 +125,7 @@ def score_lake(
         "seconds": round(time.perf_counter() - t0, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(out / "summary.json", summary)
     edges = _cluster_edges(cobuy, clusters)
     facts = {k: v for k, v in summary.items() if not isinstance(v, dict)}
     facts["prior"] = f"Beta({fitted.alpha:.3g}, {fitted.beta:.3g}) [{fitted.method}]"
@@ -179,7 +181,7 @@ def _graph(
         "seconds": round(time.perf_counter() - t0, 3),
         "peak_rss_mb": round(_peak_rss_mb(), 1),
     }
-    (out / "graph.json").write_text(json.dumps(summary, indent=2))
+    write_json(out / "graph.json", summary)
     write_report(out / "report.html", title, summary, clusters=clusters,
                  edges=_cluster_edges(cobuy, clusters), smart=smart)  # fmt: skip
     return summary

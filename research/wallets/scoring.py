@@ -218,13 +218,44 @@ def qvalues_from_pep(pep: np.ndarray) -> np.ndarray:
     return q
 
 
-def tiers(score: np.ndarray, promote: float = 0.55, demote: float = 0.30) -> np.ndarray:
-    """SPEC tiers from a win-rate estimate: top above ``promote``, low below ``demote``."""
-    score = np.asarray(score, dtype=np.float64)
-    out = np.full(score.shape, TIER_MID, dtype=object)
-    out[score > promote] = TIER_TOP
-    out[score < demote] = TIER_LOW
-    return out
+TIER_PRIOR = (3.0, 5.0)  # SPEC's weak prior: the tier claims rest on the wallet's own record
+
+
+def tiers(
+    wins: np.ndarray,
+    n: np.ndarray,
+    promote: float = 0.55,
+    demote: float = 0.30,
+    fdr: float = 0.1,
+    prior: tuple[float, float] = TIER_PRIOR,
+) -> pd.DataFrame:
+    """SPEC's 55% / 30% bars as claims with evidence: ``top`` when the wallet's true win rate is
+    credibly above ``promote``, ``low`` when credibly below ``demote``, ``mid`` otherwise.
+
+    "Credibly" is a false-discovery rate: ``q_top`` is the q-value of the claim "rate >
+    ``promote``" (running mean of sorted P(rate <= promote | data)); the top tier is the
+    list cut at ``q_top <= fdr``, so at most ``fdr`` of it is expected to be wrong. Likewise
+    ``q_low`` for "rate < ``demote``". A plain quantile would name a top tenth on a market with
+    no skill; this names none there. The posterior is Beta(prior + wins, prior + losses) with
+    SPEC's weak Beta(3, 5): the empirical-Bayes prior fitted to a mostly homogeneous population
+    is so tight that it pulls every record, a 49-of-69 one included, under the 55% bar.
+    Returns ``tier``, ``q_top``, ``q_low``.
+    """
+    from scipy.stats import beta as beta_dist
+
+    if not 0 < fdr < 1:
+        raise ValueError(f"fdr must be in (0, 1), got {fdr}")
+    if not 0 < demote < promote < 1:
+        raise ValueError(f"need 0 < demote < promote < 1, got {demote}, {promote}")
+    wins = np.asarray(wins, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    a1, b1 = prior[0] + wins, prior[1] + n - wins
+    q_top = qvalues_from_pep(beta_dist.cdf(promote, a1, b1))
+    q_low = qvalues_from_pep(beta_dist.sf(demote, a1, b1))
+    tier = np.full(wins.shape, TIER_MID, dtype=object)
+    tier[q_top <= fdr] = TIER_TOP
+    tier[(q_low <= fdr) & (q_top > fdr)] = TIER_LOW
+    return pd.DataFrame({"tier": tier, "q_top": q_top, "q_low": q_low})
 
 
 def summarize_wallets(
@@ -238,7 +269,8 @@ def summarize_wallets(
     """One row per wallet over all *resolved* labels: buys, wins, losses, posterior and tiers.
 
     ``prior`` is ``"eb"`` (fitted to the population) or a fixed ``(alpha, beta)``, e.g. (3, 5).
-    ``top`` marks wallets whose q-value is <= ``fdr``.
+    ``top`` marks wallets whose q-value is <= ``fdr`` (better than the population); ``tier``
+    places them against SPEC's 55% / 30% bars at the same FDR (see :func:`tiers`).
     """
     if not 0 < fdr < 1:
         raise ValueError(f"fdr must be in (0, 1), got {fdr}")
@@ -268,6 +300,7 @@ def summarize_wallets(
         }
     )
     out = pd.concat([out, post], axis=1)
-    out["tier"] = tiers(out["score"].to_numpy())
+    tier = tiers(wins.to_numpy(), n.to_numpy(), fdr=fdr)
+    out["tier"], out["q_top"], out["q_low"] = tier["tier"], tier["q_top"], tier["q_low"]
     out["top"] = out["qvalue"] <= fdr
     return out, fitted
