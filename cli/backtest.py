@@ -79,6 +79,23 @@ def print_headline(metrics: dict[str, Any]) -> None:
         typer.echo(f"  {'rejected':<26} {metrics['rejections']}")
 
 
+def model_inputs(module, model: Path | None, source, start: int | None):
+    """The input stage a strategy reading model probabilities needs (``--model DIR``), built the
+    same way for a backtest and a paper/live replay; None for a strategy without ``INPUTS``."""
+    wants = tuple(getattr(module, "INPUTS", ()))
+    if model is None:
+        if wants:
+            fail(f"strategy {module.NAME!r} reads inputs {list(wants)}: pass --model DIR")
+        return None
+    if not wants:
+        fail(f"--model given but strategy {module.NAME!r} reads no model inputs")
+    if not Path(model).is_dir():
+        fail(f"model directory {model} not found")
+    from memelab.research.models.stage import ModelInputStage
+
+    return ModelInputStage.for_source(model, source, start)
+
+
 def backtest(
     lake: Path = typer.Option(..., "--lake", help="Lake directory."),
     strategy: str = typer.Option(
@@ -104,6 +121,11 @@ def backtest(
     event_cache: bool = typer.Option(
         False, "--event-cache", help="Keep decoded partitions under LAKE/_cache (faster re-runs)."
     ),
+    model: Path = typer.Option(
+        None,
+        "--model",
+        help="Model directory (memelab train) whose probabilities feed --strategy ml.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
 ) -> None:
     """Backtest a strategy over a lake and print its headline metrics.
@@ -125,9 +147,10 @@ def backtest(
     lo, hi = parse_window(start, end, store)
     try:
         module = get_strategy(strategy)
+        inputs = model_inputs(module, model, store, lo)
         result = run_backtest(
             store, module, params, config, lo, hi, seed=seed, event_cache=event_cache,
-            progress=lambda chunks: events_progress(chunks, store.event_count()),
+            progress=lambda chunks: events_progress(chunks, store.event_count()), inputs=inputs,
         )  # fmt: skip
     except (ValueError, LakeError) as exc:
         fail(str(exc))

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from memelab.cli._common import emit_json, fail
 
-app = typer.Typer(no_args_is_help=True, help="Paper and live trading of a promoted strategy.")
+app = typer.Typer(help="Paper and live trading of a promoted strategy.")
 
 
 def promote(
@@ -47,6 +47,50 @@ def promote(
         emit_json({"path": str(path), "manifest": manifest})
         return
     typer.echo(str(path))
+
+
+@app.callback(invoke_without_command=True)
+def live(
+    ctx: typer.Context,
+    manifest: Path = typer.Option(None, "--manifest", help="Promotion manifest (memelab promote)."),
+    mode: str = typer.Option("paper", "--mode", help="paper or live."),
+    feed: str = typer.Option(None, "--feed", help="Websocket URL of a PumpPortal-style feed."),
+    feed_kind: str = typer.Option("pumpportal", "--feed-kind", help="pumpportal or logs."),
+    replay: Path = typer.Option(None, "--replay", help="Lake to replay on event time instead."),
+    ledger: Path = typer.Option(
+        None, "--ledger", help="Ledger SQLite file (default LEDGER next to --out or ./live/)."
+    ),
+    out: Path = typer.Option(None, "--out", help="Export trades.parquet and fills.parquet here."),
+    model: Path = typer.Option(None, "--model", help="Model directory for a strategy with inputs."),
+    record: Path = typer.Option(None, "--record", help="Lake the feed's rows are appended to."),
+    max_messages: int = typer.Option(None, "--max-messages", help="Stop after N feed messages."),
+    tick_s: float = typer.Option(1.0, "--tick-s", help="Feed mode: engine clock tick period."),
+) -> None:
+    """Run a promoted strategy, paper or live, on the engine's own compiled code.
+
+    --replay LAKE feeds the lake's events one at a time on event time (deterministic; paper gives
+    exactly the backtest's trades); --feed URL subscribes to a live feed and ticks the clock from
+    a timer between messages. The engine's state is saved next to the ledger, so a restart
+    continues where the last run stopped.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if manifest is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    from memelab.live.live_run import LiveRunError, run_live
+
+    if mode not in ("paper", "live"):
+        fail(f"--mode must be paper or live, got {mode!r}")
+    if (feed is None) == (replay is None):
+        fail("give exactly one of --feed URL and --replay LAKE")
+    try:
+        summary = run_live(manifest, mode, feed=feed, feed_kind=feed_kind, replay=replay,
+                           ledger=ledger, out=out, model=model, record=record,
+                           max_messages=max_messages, tick_s=tick_s)  # fmt: skip
+    except LiveRunError as exc:
+        fail(str(exc))
+    emit_json(summary)
 
 
 @app.command("order")

@@ -64,6 +64,8 @@ def fills_frame(ledger: Ledger) -> pd.DataFrame:
     cols = list(records.FILL_DTYPE.names)
     if f.empty:
         f = pd.DataFrame({c: [] for c in cols})
+    if "pool" not in f:  # the ledger names mints, not the engine's pool ids
+        f["pool"] = -1
     df = pd.DataFrame({name: f[name].to_numpy().astype(records.FILL_DTYPE[name])
                        for name in cols if name not in ("mint", "status", "reason")})  # fmt: skip
     df["mint"] = pd.array(f["mint"].astype(object), dtype="str")
@@ -71,10 +73,7 @@ def fills_frame(ledger: Ledger) -> pd.DataFrame:
     df["reason"] = np.where(df["side"] > 0, "entry", f["reason"].astype(object))
     with np.errstate(divide="ignore", invalid="ignore"):
         df["slippage_pct"] = (df["price"] / df["quote_price"] - 1.0) * 100.0 * df["side"]
-    order = ["signal_id", "position", "sent_ts", "ts", "event", "mint", "side", "status",
-             "reason", "sol", "tokens", "price", "quote_price", "venue_fee", "tx_fee",
-             "slippage_pct"]  # fmt: skip
-    return df[order]
+    return df[[*cols, "slippage_pct"]]  # the backtest's column order
 
 
 def export_parquet(ledger: Ledger, out_dir: str | Path) -> dict[str, Path]:

@@ -4,11 +4,13 @@ It owns the feed, the ledger, the recorder and operations (kill switch, breakers
 notifications); the decision comes from an :class:`EngineStep` and the execution from an
 :class:`~memelab.live.orders.Executor` (paper or live, the only difference between modes).
 
-TODO(lead, after the engine-core merge): the production ``EngineStep`` is the engine's
-per-event step (``Replay`` fed one event at a time with the execution seam: the engine emits
-orders and books the executor's reports). Until then a runner is driven by any callable with
-the ``EngineStep`` signature -- the tests use a small rule -- and ``memelab live run`` is not
-registered. Everything else here (ordering, gating, quarantine, booking, recovery) is final.
+The production ``EngineStep`` is :class:`memelab.live.engine_step.EngineStep`: the engine's own
+``Replay`` fed one event at a time (growing ids as addresses appear), whose orders are executed
+through the replay's executor seam (paper: the backtest's fill model) and booked by the engine's
+booking code; the runner records its decisions (``executes``) and ticks its clock from the timer
+(never per message, so a recorded feed replays on event time). Any other callable with the
+``EngineStep`` signature (the tests use a small rule) has its decisions submitted here to the
+:class:`~memelab.live.orders.Executor`.
 """
 
 from __future__ import annotations
@@ -151,6 +153,8 @@ class Runner:
         rows = sorted(norm.parsed.swaps, key=lambda r: (r["ts"], r["ix_index"]))
         if self.recorder is not None:
             self.recorder.rows(norm.parsed.swaps, norm.parsed.launches)
+        if hasattr(self.engine_step, "launches"):  # creators and create events for the engine
+            self.engine_step.launches(norm.parsed.launches)
         for row in rows:
             self.market.advance(row["ts"])
             await self._poll_pending()  # due orders land before this event's trade (engine rule)
@@ -164,6 +168,12 @@ class Runner:
 
     async def _act(self, d: Decision, ts: int, t0: float) -> None:
         m = self.ops.metrics
+        if getattr(self.engine_step, "executes", False) and d.reason != "kill_switch":
+            # the engine sent (or refused) it and books its fills: record, never re-submit
+            m.decision_latency.observe(time.perf_counter() - t0)
+            self.ledger.record_signal(ts, d.mint, d.signal, d.kind, d.reason, d.signal_id)
+            m.signals.labels(d.kind).inc()
+            return
         if d.kind == "skip":
             self.ledger.record_signal(ts, d.mint, d.signal, "skip", d.reason, d.signal_id)
             m.signals.labels("skip").inc()
@@ -244,7 +254,11 @@ class Runner:
     async def _ticker(self, every_s: float) -> None:
         while True:
             await asyncio.sleep(every_s)
-            await self.tick(self.clock())
+            now = self.clock()
+            if hasattr(self.engine_step, "tick"):  # the engine's clock: landings, max-hold exits
+                for d in self.engine_step.tick(now):
+                    await self._act(d, now, time.perf_counter())
+            await self.tick(now)
 
     def control_loop(self, channel):
         """``/status`` ``/pause`` ``/resume`` over a Telegram channel, wired to this runner."""

@@ -254,9 +254,10 @@ def test_export_writes_the_backtests_trades_and_fills_schemas(world, tmp_path):
     book_report(ledger, r2)
     paths = export_parquet(ledger, tmp_path / "live")
     from memelab.engine import backtest
+    from memelab.strategies import get_strategy
 
     lake = events_to_lake(make_market(1, n_mints=6, trades=60), tmp_path / "lake")
-    res = backtest(lake, "momentum", {}, None)
+    res = backtest(lake, get_strategy("momentum"), {}, None)
     bt_dir = tmp_path / "bt"
     res.save(bt_dir)
     for name in ("trades", "fills"):

@@ -129,8 +129,9 @@ class _ScriptedStage:
 
 def _run(events, stage, params):
     from memelab.engine.replay import run_replay
+    from memelab.strategies import get_strategy
 
-    _, out = run_replay(events, "ml", params, inputs=stage)
+    _, out = run_replay(events, get_strategy("ml"), params, inputs=stage)
     return out
 
 
@@ -167,9 +168,11 @@ def test_ml_strategy_backtests_a_trained_model_causally_and_passes_the_lookahead
         a, b = getattr(out, what), getattr(pert, what)
         assert np.array_equal(a[a["ts"] <= cut], b[b["ts"] <= cut]), what
     from memelab.engine import check_lookahead
+    from memelab.strategies import get_strategy
 
     if "inputs" in inspect.signature(check_lookahead).parameters:
-        rep = check_lookahead(win, "ml", params, inputs=ModelInputStage(dirs["transformer"]))
+        ml = get_strategy("ml")
+        rep = check_lookahead(win, ml, params, inputs=ModelInputStage(dirs["transformer"]))
         assert rep.passed, rep.first_difference
 
 
