@@ -100,12 +100,14 @@ def run_sweep_distributed(
     client: Any = None,
     progress: Callable[..., Iterable] | None = None,
     top_k: int = 0,
+    on_workers: list[str] | None = None,
 ) -> SweepResult:
     """The sweep of ``space`` over the lake at ``lake_path``, split into chunks of
     ``chunk_combos`` combinations (default: two chunks per worker thread) on Dask.
 
     Pass ``client`` to reuse a Dask client, ``scheduler`` to connect to a cluster, or neither to
     start (and close) a ``LocalCluster`` of ``workers`` single-threaded worker processes.
+    ``on_workers`` (worker addresses) restricts the tasks to those workers (the scaling bench).
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -131,7 +133,13 @@ def run_sweep_distributed(
             client = Client(own_cluster)
     own_client = own_cluster is not None or scheduler is not None
     try:
-        n_slots = max(1, sum(client.nthreads().values()))
+        nthreads = client.nthreads()
+        if on_workers is not None:
+            missing = sorted(set(on_workers) - set(nthreads))
+            if missing:
+                raise SweepError(f"no such Dask worker(s): {', '.join(missing)}")
+            nthreads = {w: nthreads[w] for w in on_workers}
+        n_slots = max(1, sum(nthreads.values()))
         if chunk_combos is None:
             chunk_combos = max(1, math.ceil(len(space) / (2 * n_slots)))
         bounds = list(range(0, len(space), chunk_combos))
@@ -141,6 +149,7 @@ def run_sweep_distributed(
             fut = client.submit(
                 _sweep_task, lake_path, strategy.__name__, space[ids], ids, config, start, end, edges,
                 threads_per_task, memory_mb, top_k, pure=False, retries=TASK_RETRIES,
+                workers=on_workers, allow_other_workers=False,
             )  # fmt: skip
             futures[fut] = i
         parts: dict[int, tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]] = {}
