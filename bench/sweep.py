@@ -11,7 +11,11 @@ Prints one JSON line per measurement:
   * ``--demo``: a 10,000-combination random sweep over a default synthetic (demo) lake, run in a
     subprocess per size (1,000 and 10,000) so that each reports its own peak RSS.
 
-Usage: ``python bench/sweep.py [--events 2000000] [--combos 1296] [--demo]``. The events come from
+  * ``--scheduler ADDR``: on a running cluster of ``dask scheduler`` / ``dask worker`` processes
+    (>= 2 workers seeing ``--lake``), the lake sweep in process, then on 1 worker, then on 2:
+    ``sweep_cluster`` lines and the ``speedup_2_over_1`` with the load average around it.
+
+Usage: ``python bench/sweep.py [--events 2000000] [--combos 1296] [--demo] [--scheduler ADDR]``. The events come from
 ``bench/engine.py``'s generator (multi-mint bonding curves). Figures depend on the machine and
 its load: say which when you quote them.
 """
@@ -217,6 +221,61 @@ def run_demo(args) -> None:
         )
 
 
+def run_scheduler(args) -> None:
+    """Scaling on an existing cluster (``--scheduler ADDR``): the same sweep over the lake in
+    one process, then restricted to 1 worker, then to 2 (workers warmed up first)."""
+    from memelab.research.sweeps.distributed import connect, run_sweep_distributed
+    from memelab.research.sweeps.sweep import run_sweep
+    from memelab.strategies import momentum
+
+    lake = args.lake
+    if not (lake / "_manifest" / "swaps.json").exists():
+        eb = engine_bench()
+        eb.write_lake(lake, eb.make_events(args.events, args.mints, args.seed), args.mints)
+    space = big_space(args.combos)
+    k = len(space)
+    load_before = os.getloadavg()
+    run_sweep(lake, momentum, space[:2], end=None, max_events_in_memory=0)  # compile
+    t = time.perf_counter()
+    ref = run_sweep(lake, momentum, space, max_events_in_memory=0)
+    s_ref = time.perf_counter() - t
+    n_events = int(ref.meta["events"])
+    with connect(args.scheduler) as client:
+        workers = sorted(client.nthreads())
+        if len(workers) < 2:
+            raise SystemExit(f"--scheduler {args.scheduler}: need >= 2 workers, has {len(workers)}")
+        for w in workers[:2]:  # compile the replay kernel in each worker process
+            run_sweep_distributed(lake, momentum, space[:2], client=client, on_workers=[w])
+        secs = {}
+        for n in (1, 2):
+            t = time.perf_counter()
+            res = run_sweep_distributed(
+                lake, momentum, space, client=client, on_workers=workers[:n]
+            )
+            secs[n] = time.perf_counter() - t
+            emit(
+                {
+                    "workload": f"sweep_cluster: lake sweep on {n} dask worker process(es)",
+                    "scheduler": args.scheduler,
+                    "workers": n,
+                    "events": n_events,
+                    "combos": k,
+                    "seconds": round(secs[n], 2),
+                    "event_combos_per_sec": round(n_events * k / secs[n]),
+                    "in_process_seconds": round(s_ref, 2),
+                    "chunks": res.meta["dask"]["chunks"],
+                    "equal_to_in_process": bool(res.table.equals(ref.table)),
+                }
+            )
+    emit(
+        {
+            "workload": "sweep_cluster_scaling: speed-up from 1 to 2 workers",
+            "speedup_2_over_1": round(secs[1] / secs[2], 3),
+            "load_avg_1m_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        }
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=2_000_000)
@@ -225,11 +284,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lake", type=Path, default=Path("/tmp/memelab_bench_sweep_lake"))
     ap.add_argument("--skip-dask", action="store_true")
+    ap.add_argument(
+        "--scheduler", help="tcp://host:port of a running cluster (>= 2 workers): 1->2 scaling."
+    )
     ap.add_argument("--demo", action="store_true", help="Only the 1k/10k demo-lake sweeps.")
     ap.add_argument("--demo-lake", type=Path, default=Path("/tmp/memelab_bench_demo_lake"))
     ap.add_argument("--demo-size", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.demo_size:
+    if args.scheduler:
+        run_scheduler(args)
+    elif args.demo_size:
         run_demo_size(args)
     elif args.demo:
         run_demo(args)

@@ -221,7 +221,9 @@ def validate(
             from dask.distributed import Client, LocalCluster
 
             if scheduler:
-                client = Client(scheduler)
+                from memelab.research.sweeps.distributed import connect
+
+                client = connect(scheduler)
             else:
                 cluster = LocalCluster(
                     n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None

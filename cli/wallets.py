@@ -29,6 +29,9 @@ def score(
     audit_per_tier: int = typer.Option(10, "--audit-per-tier", help="Audit sample per tier."),
     seed: int = typer.Option(0, help="Seed of the audit sample."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Dask scheduler tcp://host:port (workers see the same lake)."
+    ),
 ) -> None:
     """Label every buy causally and score every wallet over all resolved buys in the range.
 
@@ -51,7 +54,7 @@ def score(
         params = LabelParams(tp=tp, sl=sl, horizon_s=horizon_s, vwap_n=vwap_n)
         summary = score_lake(
             lake, out, parse_time(start), parse_time(end), params, prior_arg, fdr, threshold,
-            cobuy_window_s, audit_per_tier=audit_per_tier, seed=seed,
+            cobuy_window_s, audit_per_tier=audit_per_tier, seed=seed, scheduler=scheduler,
         )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))

@@ -6,7 +6,10 @@ their chunk, and send back the chunk's metric rows and bucket returns. Each comb
 is independent and deterministic, so the gathered table equals the single-process sweep's.
 
 A ``LocalCluster`` of worker processes by default; ``scheduler="tcp://host:8786"`` uses an
-existing cluster (its workers must see the same lake path, e.g. a shared filesystem).
+existing cluster of ``dask scheduler`` / ``dask worker`` processes (its workers must see the
+same lake path, e.g. a shared filesystem). A worker lost mid-sweep loses no combination: the
+scheduler resubmits its tasks (``retries=TASK_RETRIES``) to the surviving workers, and since a
+chunk's result depends only on its inputs, the retried result is the same.
 """
 
 from __future__ import annotations
@@ -30,6 +33,22 @@ from memelab.research.sweeps.sweep import (
     run_sweep,
     space_for,
 )
+
+#: How many times a task is resubmitted after its worker died (or it raised) before the sweep
+#: fails. Dask already reschedules the tasks of a lost worker (``allowed-failures``); explicit
+#: retries make that independent of the scheduler's configuration.
+TASK_RETRIES = 3
+
+
+def connect(scheduler: str, timeout_s: float = 30.0) -> Any:
+    """A Dask client on the cluster at ``scheduler`` (``tcp://host:port``), with a clear error
+    naming the address when it cannot be reached within ``timeout_s``."""
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout_s)
+    except (OSError, TimeoutError) as exc:
+        raise SweepError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
 
 
 def _sweep_task(
@@ -81,12 +100,14 @@ def run_sweep_distributed(
     client: Any = None,
     progress: Callable[..., Iterable] | None = None,
     top_k: int = 0,
+    on_workers: list[str] | None = None,
 ) -> SweepResult:
     """The sweep of ``space`` over the lake at ``lake_path``, split into chunks of
     ``chunk_combos`` combinations (default: two chunks per worker thread) on Dask.
 
     Pass ``client`` to reuse a Dask client, ``scheduler`` to connect to a cluster, or neither to
     start (and close) a ``LocalCluster`` of ``workers`` single-threaded worker processes.
+    ``on_workers`` (worker addresses) restricts the tasks to those workers (the scaling bench).
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
@@ -104,7 +125,7 @@ def run_sweep_distributed(
     own_cluster = None
     if client is None:
         if scheduler:
-            client = Client(scheduler)
+            client = connect(scheduler)
         else:
             own_cluster = LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
@@ -112,7 +133,13 @@ def run_sweep_distributed(
             client = Client(own_cluster)
     own_client = own_cluster is not None or scheduler is not None
     try:
-        n_slots = max(1, sum(client.nthreads().values()))
+        nthreads = client.nthreads()
+        if on_workers is not None:
+            missing = sorted(set(on_workers) - set(nthreads))
+            if missing:
+                raise SweepError(f"no such Dask worker(s): {', '.join(missing)}")
+            nthreads = {w: nthreads[w] for w in on_workers}
+        n_slots = max(1, sum(nthreads.values()))
         if chunk_combos is None:
             chunk_combos = max(1, math.ceil(len(space) / (2 * n_slots)))
         bounds = list(range(0, len(space), chunk_combos))
@@ -121,7 +148,8 @@ def run_sweep_distributed(
             ids = np.arange(lo_i, min(lo_i + chunk_combos, len(space)))
             fut = client.submit(
                 _sweep_task, lake_path, strategy.__name__, space[ids], ids, config, start, end, edges,
-                threads_per_task, memory_mb, top_k, pure=False,
+                threads_per_task, memory_mb, top_k, pure=False, retries=TASK_RETRIES,
+                workers=on_workers, allow_other_workers=False,
             )  # fmt: skip
             futures[fut] = i
         parts: dict[int, tuple[pd.DataFrame, np.ndarray, int, pd.DataFrame | None]] = {}

@@ -134,12 +134,17 @@ def _py(v: Any) -> Any:
 
 
 def bucket_sharpe(returns: np.ndarray) -> np.ndarray:
-    """Per-column Sharpe of per-bucket returns (mean / std, ddof=1; 0 when the std is 0)."""
+    """Per-column Sharpe of per-bucket returns (mean / std, ddof=1; 0 when the std is 0).
+
+    Each column is reduced as its own contiguous row, so a column's value does not depend on
+    how many other columns share the array (a distributed sweep's chunk of one combination
+    must give the same bits as the whole table; numpy sums a lone column in another order)."""
     r = np.asarray(returns, dtype=np.float64)
     if r.shape[0] < 2:
         return np.zeros(r.shape[1])
-    sd = r.std(axis=0, ddof=1)
-    mean = r.mean(axis=0)
+    rows = np.ascontiguousarray(r.T)
+    sd = rows.std(axis=1, ddof=1)
+    mean = rows.mean(axis=1)
     out = np.zeros(r.shape[1])
     ok = sd > 0
     out[ok] = mean[ok] / sd[ok]

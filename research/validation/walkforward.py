@@ -70,15 +70,17 @@ def walk_forward_validate(
     progress: Any = None,
     client: Any = None,
     prior_trials: int = 0,
+    scheduler: str | None = None,
     **sweep_kwargs: Any,
 ) -> WalkForwardResult:
     """Rolling (or ``expanding``) walk-forward over the lake's time range (durations in ns).
 
     With a Dask ``client`` (and a lake path as ``source``) every fold's train and test sweeps
     run as separate tasks at once: the walk-forward is split by time ranges, each worker reading
-    its window from the lake. Results equal the in-process path's. ``prior_trials``
-    (configurations tried on this lake and strategy before, from the trials ledger) is added to
-    this run's to deflate the Sharpe ratio.
+    its window from the lake. Results equal the in-process path's. ``scheduler``
+    (``tcp://host:port``) connects to a running cluster for the duration of the call instead.
+    ``prior_trials`` (configurations tried on this lake and strategy before, from the trials
+    ledger) is added to this run's to deflate the Sharpe ratio.
     """
     from memelab.engine.source import require_strategy
 
@@ -91,9 +93,16 @@ def walk_forward_validate(
             f"--walk-forward: no fold fits in the data ({(hi - lo) / 3.6e12:.2f} h): "
             "shorten TRAIN/TEST"
         )
-    if client is not None:
+    if client is not None or scheduler:
         sweeps = _fold_sweeps_dask(
-            client, source, strategy, space, config, windows, buckets_per_fold, progress
+            client or scheduler,
+            source,
+            strategy,
+            space,
+            config,
+            windows,
+            buckets_per_fold,
+            progress,
         )
     else:
         sweeps = _fold_sweeps_local(
@@ -188,10 +197,24 @@ def _fold_sweeps_local(source, strategy, space, config, windows, n_buckets, prog
 
 
 def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_buckets, progress):
+    """Fold sweeps on ``client`` (a Dask client, or a scheduler address to connect to and close)."""
+    from memelab.research.sweeps.distributed import TASK_RETRIES, _sweep_task, connect
+
+    own = isinstance(client, str)
+    client = connect(client) if own else client
+    try:
+        yield from _fold_sweeps_on(client, source, strategy, space, config, windows, n_buckets,
+                                   progress, TASK_RETRIES, _sweep_task)  # fmt: skip
+    finally:
+        if own:
+            client.close()
+
+
+def _fold_sweeps_on(client, source, strategy, space, config, windows, n_buckets, progress,
+                    retries, _sweep_task):  # fmt: skip
     import os
 
     from dask.distributed import as_completed
-    from memelab.research.sweeps.distributed import _sweep_task
     from memelab.research.sweeps.sweep import SweepResult, default_bucket_edges
 
     lake_path = os.path.abspath(os.fspath(source))
@@ -206,7 +229,7 @@ def _fold_sweeps_dask(client, source, strategy, space, config, windows, n_bucket
             edges = default_bucket_edges(t0, t1, n_buckets)
             fut = client.submit(
                 _sweep_task, lake_path, strategy.__name__, space, ids, config, lo, hi, edges, 1, 1024.0,
-                pure=False,
+                pure=False, retries=retries,
             )  # fmt: skip
             futures[fut] = (w.fold, kind, edges)
     done = as_completed(list(futures))

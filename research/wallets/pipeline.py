@@ -57,6 +57,42 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _labels_task(root: str, start, end, label_params) -> pd.DataFrame:
+    """Runs on a worker: label every buy of the lake at ``root`` (the worker opens it)."""
+    return label_lake(Lake(root), start, end, label_params, with_addresses=False)
+
+
+def _cobuy_task(root: str, start, end, window_s: float, min_common: int) -> tuple[Any, CoBuy]:
+    """Runs on a worker: the buyer sets and their co-buy similarity (independent of labels)."""
+    sets = buyer_sets_from_lake(Lake(root), start, end)
+    return sets, cobuy_similarity(sets, window_s=window_s, min_common=min_common)
+
+
+def _labels_and_cobuy(lake: Lake, start, end, label_params, window_s, min_common, scheduler,
+                      client):  # fmt: skip
+    """The two heavy, independent stages: in process, or as two tasks on a Dask cluster (both
+    run at once on two workers; a lost worker's task is resubmitted)."""
+    if client is None and not scheduler:
+        labels = _labels_task(lake.root, start, end, label_params)
+        return (labels, *_cobuy_task(lake.root, start, end, window_s, min_common))
+    from memelab.research.sweeps.distributed import TASK_RETRIES, connect
+
+    own = client is None
+    client = connect(scheduler) if own else client
+    try:
+        root = str(Path(lake.root).resolve())
+        f_labels = client.submit(_labels_task, root, start, end, label_params, pure=False,
+                                 retries=TASK_RETRIES)  # fmt: skip
+        f_cobuy = client.submit(_cobuy_task, root, start, end, window_s, min_common, pure=False,
+                                retries=TASK_RETRIES)  # fmt: skip
+        labels = f_labels.result()
+        sets, cobuy = f_cobuy.result()
+    finally:
+        if own:
+            client.close()
+    return labels, sets, cobuy
+
+
 def score_lake(
     lake: Lake | str,
     out: str | Path,
@@ -71,21 +107,26 @@ def score_lake(
     min_common: int = 3,
     audit_per_tier: int = 10,
     seed: int = 0,
+    scheduler: str | None = None,
+    client: Any = None,
 ) -> dict[str, Any]:
     """Write ``wallet_scores.parquet``, ``wallet_labels.parquet``, ``clusters.parquet``,
     ``audit.parquet`` (stratified audit of ``audit_per_tier`` wallets per tier on their last 10
-    resolved buys), ``summary.json`` and ``report.html`` into ``out``; returns the summary."""
+    resolved buys), ``summary.json`` and ``report.html`` into ``out``; returns the summary.
+
+    With ``scheduler`` (``tcp://host:port``) or a Dask ``client``, labelling and the co-buy
+    graph run as tasks on the cluster's workers, which read the lake from the same path."""
     t0 = time.perf_counter()
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     lake.require()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    labels = label_lake(lake, start, end, label_params, with_addresses=False)
+    labels, sets, cobuy = _labels_and_cobuy(
+        lake, start, end, label_params, cobuy_window_s, min_common, scheduler, client
+    )
     if labels.empty:
         raise ValueError(f"no buys in {lake.root} for the requested range: nothing to score")
     scores, fitted = summarize_wallets(labels, prior=prior, threshold=threshold, fdr=fdr)
-    sets = buyer_sets_from_lake(lake, start, end)
-    cobuy = cobuy_similarity(sets, window_s=cobuy_window_s, min_common=min_common)
     perf = np.full(len(sets.wallets), np.nan)
     perf[scores["wallet_id"].to_numpy()] = scores["score"].to_numpy()
     clusters = sybil_clusters(cobuy, sybil_threshold, min_common, performance=perf)
