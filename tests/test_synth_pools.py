@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from memelab.datasets.inspect import validate_lake
 from memelab.datasets.synth import scenario_config, synthesize
 from memelab.datasets.synth.arbgaps import gap_episodes, gap_summary
 from memelab.datasets.synth.generate import pools_truth
@@ -40,6 +41,7 @@ def test_a_graduate_with_an_extra_pool_trades_on_both_pools_under_distinct_pool_
     ev = lake.load_events()
     mid = int(rows[rows.mint == extra.mint.iloc[0]].mint_id.iloc[0])
     assert len(np.unique(ev["pool"][ev["mint"] == mid])) == 3
+    assert validate_lake(lake) == []
 
 
 def test_every_pool_is_an_exact_constant_product_between_liquidity_events(lake):
