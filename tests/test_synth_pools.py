@@ -113,11 +113,16 @@ def test_the_engine_replays_a_multipool_lake_each_position_on_a_pool_of_its_mint
     from memelab.strategies import momentum
 
     ev = lake.load_events()
-    params = {"min_return": 0.05, "min_buy_ratio": 0.55}
+    # the AMM part of the lake: graduates on PumpSwap and their extra pools, arbitrage included
+    ev = ev[ev["venue"] != 0]
+    params = {"min_return": 0.03, "min_buy_ratio": 0.55, "min_trades": 3}
     _, out = run_replay(ev, momentum, params, EngineConfig())
     assert len(out.trades) > 0
     pools_of = {}
     for m, p in zip(ev["mint"], ev["pool"], strict=True):
         pools_of.setdefault(int(m), set()).add(int(p))
+    assert max(len(v) for v in pools_of.values()) == 2
     for tr in out.trades:
         assert int(tr["pool"]) in pools_of[int(tr["mint"])]
+        fills = out.fills[out.fills["position"] == tr["position"]]
+        assert len(fills) >= 2 and (fills["pool"] == tr["pool"]).all()  # bought and sold there
