@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from memelab.datasets import schemas
 from memelab.datasets.lake import NS_PER_DAY, Lake, LakeError
@@ -293,19 +293,23 @@ def swaps_table(
     seed: int,
     mints: pa.StringArray,
     wallets: pa.StringArray,
-    pools: bool = False,
+    pools: np.ndarray | None = None,
 ) -> pa.Table:
     """Events -> a ``swaps`` Arrow table (ids given, so the lake does no dictionary lookups).
 
-    ``pools``: write each row's pool address (``pool_address``); otherwise ``pool`` stays null
-    and the lake keys the row to ``"<mint>:<venue>"`` (one pool per mint and venue).
+    ``pools`` (bool per mint): the mints with several pools, whose rows carry their pool's
+    address (``pool_address``); other rows leave ``pool`` null and the lake keys them to
+    ``"<mint>:<venue>"`` (one pool per mint and venue).
     """
     sig = base58_nb.keys_b58(seed, base58_nb.STREAM_SIGNATURE, ev["mint"], ev["seq"], nbytes=64)
     venue_dict = pa.array(list(schemas.VENUES), pa.string())
     venue = pa.DictionaryArray.from_arrays(pa.array(ev["venue"].astype(np.int32)), venue_dict)
     slot = SLOT_AT_EPOCH + (ev["ts"] - SLOT_EPOCH_NS) // SLOT_NS
     n = len(ev["ts"])
-    extra = {"pool": pool_address(seed, ev["mint"], ev["slot"])} if pools else {}
+    extra = {}
+    if pools is not None and pools.any():
+        addr = pool_address(seed, ev["mint"], ev["slot"])
+        extra = {"pool": pc.if_else(pa.array(pools[ev["mint"]]), addr, pa.nulls(n, pa.string()))}
     return pa.table(
         {
             "ts": ev["ts"],
@@ -399,7 +403,8 @@ def synthesize(
         # in memory at once
         for lo_row in range(0, len(today["ts"]), _ROWS_PER_PART):
             part = _take(today, slice(lo_row, lo_row + _ROWS_PER_PART))
-            table = swaps_table(part, seed, launches.mints, pop.addresses, market.multipool)
+            multi = market.pool_venue >= 0
+            table = swaps_table(part, seed, launches.mints, pop.addresses, multi)
             lake.write("swaps", table, source, dedupe=False, assign_ids=False)
             del table
         _write_launches(lake, launches, market, pop, int(lo), int(hi), source)
@@ -460,8 +465,8 @@ POOLS_TRUTH = "pools_truth.parquet"  # beside the tables (not a lake table: sche
 def _write_pools_truth(lake: Lake, L: Launches, m: _Market) -> None:
     """Every pool of every mint: the curve, the PumpSwap pool of a graduate, extra pools.
 
-    ``pool`` is the address the swaps rows carry, or (single-pool lakes, ``pool`` null) the key
-    the lake derives, ``"<mint>:<venue>"``.
+    ``pool`` is the address the swaps rows carry (mints with several pools), or the key the lake
+    derives when ``pool`` is null, ``"<mint>:<venue>"``.
     """
     n = len(L.t0_ns)
     grad = m.grad_ns >= 0
@@ -487,10 +492,9 @@ def _write_pools_truth(lake: Lake, L: Launches, m: _Market) -> None:
     )
     mints = L.mints.take(pa.array(mint))
     venues = pa.array(np.array(schemas.VENUES)[venue])
-    if m.multipool:
-        pool = pool_address(m.seed, mint, slot.astype(np.int64))
-    else:
-        pool = pa.compute.binary_join_element_wise(mints, venues, ":")
+    derived = pc.binary_join_element_wise(mints, venues, ":")
+    addr = pool_address(m.seed, mint, slot.astype(np.int64))
+    pool = pc.if_else(pa.array(extra[mint]), addr, derived)
     table = pa.table(
         {
             "mint": mints,
