@@ -6,6 +6,9 @@ The first call of a fresh environment also compiles the numba kernels (~20 s; ca
 afterwards): a warm-up run on a tiny lake is done first and not timed.
 Usage: ``python bench/synth.py [--tokens 20000] [--wallets 20000] [--days 10] [--seed 7]
 [--scenario calibrated|null|planted]``.
+``--gaps``: instead, build the lake (demo size by default: pass ``--tokens 400 --wallets 2000
+--days 2``) and print the arbitrage gaps between each mint's pools as one JSON line (episodes
+above the two fees: peak size in bps, duration in s; ``datasets.synth.arbgaps``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scenario", default="calibrated", choices=("calibrated", "null", "planted"))
+    ap.add_argument("--gaps", action="store_true", help="print pool gap statistics instead")
     args = ap.parse_args()
+    if args.gaps:
+        return gaps(args)
 
     from memelab.datasets.synth import synthesize
 
@@ -58,6 +64,23 @@ def main() -> None:
             }
         )
     )
+
+
+def gaps(args: argparse.Namespace) -> None:
+    from memelab.datasets.synth import synthesize
+    from memelab.datasets.synth.arbgaps import gap_summary
+
+    with tempfile.TemporaryDirectory() as tmp:
+        lake = synthesize(
+            Path(tmp) / "lake", args.tokens, args.wallets, args.days, seed=args.seed,
+            scenario=args.scenario,
+        )  # fmt: skip
+        summary = gap_summary(lake)
+    workload = (
+        f"pool gaps: tokens={args.tokens} wallets={args.wallets} days={args.days} "
+        f"seed={args.seed} scenario={args.scenario}"
+    )
+    print(json.dumps({"workload": workload, **summary}))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ from memelab.datasets.synth.config import CURVE_K, CURVE_VTOK0, CURVE_VTOK_END
 
 TABLES = ("swaps", "launches", "wallets_truth", "tokens_truth")
 # More honeypots, rugs and bundled (fast-graduating) launches than the default, so that a
-# small lake exercises every path; the mechanics under test are the same code.
-EVENTFUL = SynthConfig().replace(p_honeypot=0.15, p_rug=0.2, p_bundled=0.1)
+# small lake exercises every path; the mechanics under test are the same code. One pool per
+# mint and venue (the per-mint checks below read consecutive rows of a mint as one pool's);
+# extra pools and arbitrage are tested in test_synth_pools.py.
+EVENTFUL = SynthConfig().replace(p_honeypot=0.15, p_rug=0.2, p_bundled=0.1, p_extra_pool=0.0)
 B58 = re.compile(r"^[1-9A-HJ-NP-Za-km-z]+$")
 
 

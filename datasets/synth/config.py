@@ -32,6 +32,24 @@ class SynthConfig:
     # --- venues
     curve_fee: float = 0.01  # pump.fun: 1% of the SOL side
     amm_fee: float = 0.0025  # PumpSwap: 0.25%
+    # extra pools: a graduate gets a Raydium-CPMM or Meteora style constant-product pool with
+    # this chance, seeded by its creator ~log-normal(delay median, sigma) after graduation with
+    # ~log-normal(SOL median, sigma) at the PumpSwap spot. Fees as the engine's default venues.
+    # No real data we have gives the share of graduates with a second pool: an assumption.
+    p_extra_pool: float = 0.3
+    extra_pool_delay_median_s: float = 300.0
+    extra_pool_delay_sigma: float = 1.0
+    extra_pool_sol_median: float = 15.0
+    extra_pool_sol_sigma: float = 0.7
+    meteora_share: float = 0.4  # of the extra pools; the rest are Raydium CPMM
+    raydium_fee: float = 0.0025
+    meteora_fee: float = 0.0025
+    # arbitrage: a gap |log(spot_a / spot_b)| > fee_a + fee_b + arb_margin is traded ~log-normal
+    # (arb_lag_median_s, arb_lag_sigma) seconds later, closing arb_close of it (never below fees)
+    arb_margin: float = 0.002
+    arb_lag_median_s: float = 2.0
+    arb_lag_sigma: float = 1.0
+    arb_close: float = 0.8
     # --- wallet population (fractions of --wallets; the rest are retail)
     frac_alpha: float = 0.01
     frac_insider: float = 0.02
@@ -179,6 +197,9 @@ class SynthConfig:
             "bundle_keep",
             "bag_lost_p",
             "frac_moonbag",
+            "p_extra_pool",
+            "meteora_share",
+            "arb_close",
         ):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
@@ -191,6 +212,9 @@ class SynthConfig:
             "amm_tau_s",
             "revival_mean_s",
             "revival_tau_s",
+            "extra_pool_delay_median_s",
+            "extra_pool_sol_median",
+            "arb_lag_median_s",
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"SynthConfig.{name} must be > 0")
@@ -227,6 +251,7 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
         "dump_panic_p": 0.0,
         "flip_p": 0.0,
         "dip_bots_per_dump": 0.0,
+        "p_extra_pool": 0.0,
     },
     # no exploitable structure: flow independent of past price, quality and wallet identity;
     # each arrival is a buy or a sell by a coin flip, sized symmetrically in log price (the log
@@ -259,6 +284,7 @@ _SCENARIO_KNOBS: dict[str, dict[str, float]] = {
         "dump_panic_p": 0.0,
         "flip_p": 0.0,
         "dip_bots_per_dump": 0.0,
+        "p_extra_pool": 0.0,  # one pool per mint: no gap to exploit
     },
 }
 

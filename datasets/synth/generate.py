@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from memelab.datasets import schemas
 from memelab.datasets.lake import NS_PER_DAY, Lake, LakeError
-from memelab.datasets.synth import base58_nb, market_nb
+from memelab.datasets.synth import base58_nb, market_nb, pools_nb
 from memelab.datasets.synth.config import (
     CURVE_VTOK0,
     TOKEN_SUPPLY,
@@ -174,6 +176,7 @@ class _Market:
         "vtok",
         "fee",
         "seq",
+        "slot",
     )
 
     def __init__(
@@ -214,6 +217,12 @@ class _Market:
         self.grad_ns = np.full(n_tok, -1, dtype=np.int64)
         self.rug_ns = np.full(n_tok, -1, dtype=np.int64)
         self.fate = np.zeros(n_tok, dtype=np.int8)
+        # the extra pool of each mint (venue -1: none), filled by the pools kernel
+        self.pool_venue = np.full(n_tok, -1, dtype=np.int8)
+        self.pool_ts = np.full(n_tok, -1, dtype=np.int64)
+        self.pool_fee = np.zeros(n_tok)
+        self.multipool = cfg.p_extra_pool > 0.0
+        self.pool_params = np.array([float(getattr(cfg, k)) for k in pools_nb.POOL_KNOBS])
         cap = max(_BUFFER_EVENTS, 2 * cfg.max_events_per_token)
         self.buf = {
             "ts": np.empty(cap, np.int64),
@@ -245,10 +254,30 @@ class _Market:
                 b["price"], b["vsol"], b["vtok"], b["fee"], b["seq"],
                 self.grad_ns, self.rug_ns, self.fate, int(self.cfg.max_events_per_token),
             )  # fmt: skip
-            chunks.append({f: b[f][:n].copy() for f in self.FIELDS})
+            if self.multipool:
+                chunks.append(self._extra_pools(n))
+            else:
+                ev = {f: b[f][:n].copy() for f in self.FIELDS[:-1]}
+                ev["slot"] = np.minimum(ev["venue"], 1).astype(np.int8)
+                chunks.append(ev)
         if not chunks:
-            return {f: b[f][:0].copy() for f in self.FIELDS}
+            ev = {f: b[f][:0].copy() for f in self.FIELDS[:-1]}
+            ev["slot"] = np.zeros(0, np.int8)
+            return ev
         return {f: np.concatenate([c[f] for c in chunks]) for f in self.FIELDS}
+
+    def _extra_pools(self, n: int) -> dict[str, np.ndarray]:
+        """The kernel's ``n`` events with extra pools and arbitrage (``pools_nb``)."""
+        b = self.buf
+        cap = 3 * n + 8 * (int(b["mint"][n - 1]) - int(b["mint"][0]) + 1) if n else 0
+        out = {f: np.empty(cap, b[f].dtype) for f in self.FIELDS[:-1]}
+        out["slot"] = np.empty(cap, np.int8)
+        m = pools_nb.extra_pools_nb(
+            *(b[f] for f in self.FIELDS[:-1]), n, np.int64(self.seed), self.pool_params,
+            self.launches.creator, self.sniper_ids, np.int64(self.horizon),
+            *(out[f] for f in self.FIELDS), self.pool_venue, self.pool_ts, self.pool_fee,
+        )  # fmt: skip
+        return {f: v[:m] for f, v in out.items()}
 
 
 def _concat(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -260,14 +289,27 @@ def _take(ev: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def swaps_table(
-    ev: dict[str, np.ndarray], seed: int, mints: pa.StringArray, wallets: pa.StringArray
+    ev: dict[str, np.ndarray],
+    seed: int,
+    mints: pa.StringArray,
+    wallets: pa.StringArray,
+    pools: np.ndarray | None = None,
 ) -> pa.Table:
-    """Events -> a ``swaps`` Arrow table (ids given, so the lake does no dictionary lookups)."""
+    """Events -> a ``swaps`` Arrow table (ids given, so the lake does no dictionary lookups).
+
+    ``pools`` (bool per mint): the mints with several pools, whose rows carry their pool's
+    address (``pool_address``); other rows leave ``pool`` null and the lake keys them to
+    ``"<mint>:<venue>"`` (one pool per mint and venue).
+    """
     sig = base58_nb.keys_b58(seed, base58_nb.STREAM_SIGNATURE, ev["mint"], ev["seq"], nbytes=64)
     venue_dict = pa.array(list(schemas.VENUES), pa.string())
     venue = pa.DictionaryArray.from_arrays(pa.array(ev["venue"].astype(np.int32)), venue_dict)
     slot = SLOT_AT_EPOCH + (ev["ts"] - SLOT_EPOCH_NS) // SLOT_NS
     n = len(ev["ts"])
+    extra = {}
+    if pools is not None and pools.any():
+        addr = pool_address(seed, ev["mint"], ev["slot"])
+        extra = {"pool": pc.if_else(pa.array(pools[ev["mint"]]), addr, pa.nulls(n, pa.string()))}
     return pa.table(
         {
             "ts": ev["ts"],
@@ -286,8 +328,14 @@ def swaps_table(
             "virtual_sol_reserves": ev["vsol"],
             "virtual_token_reserves": ev["vtok"],
             "fee": ev["fee"],
+            **extra,
         }
     )
+
+
+def pool_address(seed: int, mint: np.ndarray, slot: np.ndarray) -> pa.StringArray:
+    """The synthetic address of a mint's pool ``slot`` (0 curve, 1 PumpSwap, 2 extra pool)."""
+    return base58_nb.keys_b58(seed, base58_nb.STREAM_POOL, np.asarray(mint), np.asarray(slot))
 
 
 def synthesize(
@@ -355,7 +403,8 @@ def synthesize(
         # in memory at once
         for lo_row in range(0, len(today["ts"]), _ROWS_PER_PART):
             part = _take(today, slice(lo_row, lo_row + _ROWS_PER_PART))
-            table = swaps_table(part, seed, launches.mints, pop.addresses)
+            multi = market.pool_venue >= 0
+            table = swaps_table(part, seed, launches.mints, pop.addresses, multi)
             lake.write("swaps", table, source, dedupe=False, assign_ids=False)
             del table
         _write_launches(lake, launches, market, pop, int(lo), int(hi), source)
@@ -363,6 +412,7 @@ def synthesize(
             on_day(date, len(today["ts"]))
         del ev, today
     _write_truth(lake, launches, market, pop, source)
+    _write_pools_truth(lake, launches, market)
     meta = {
         "generator": "memelab.datasets.synth",
         "tokens": tokens,
@@ -409,6 +459,63 @@ def _write_launches(
     lake.write("launches", table, source, dedupe=False)
 
 
+POOLS_TRUTH = "pools_truth.parquet"  # beside the tables (not a lake table: schemas has none)
+
+
+def _write_pools_truth(lake: Lake, L: Launches, m: _Market) -> None:
+    """Every pool of every mint: the curve, the PumpSwap pool of a graduate, extra pools.
+
+    ``pool`` is the address the swaps rows carry (mints with several pools), or the key the lake
+    derives when ``pool`` is null, ``"<mint>:<venue>"``.
+    """
+    n = len(L.t0_ns)
+    grad = m.grad_ns >= 0
+    extra = m.pool_venue >= 0
+    mint = np.concatenate([np.arange(n), np.flatnonzero(grad), np.flatnonzero(extra)])
+    slot = np.concatenate([np.zeros(n), np.ones(grad.sum()), np.full(extra.sum(), 2)])
+    venue = np.concatenate([np.zeros(n), np.ones(grad.sum()), m.pool_venue[extra]]).astype(np.int64)
+    created = np.concatenate([L.t0_ns, m.grad_ns[grad], m.pool_ts[extra]])
+    fee = np.concatenate(
+        [
+            np.full(n, m.cfg.curve_fee),
+            np.full(grad.sum(), m.cfg.amm_fee),
+            m.pool_fee[extra],
+        ]
+    )
+    order = np.lexsort((slot, mint))
+    mint, slot, venue, created, fee = (
+        mint[order],
+        slot[order],
+        venue[order],
+        created[order],
+        fee[order],
+    )
+    mints = L.mints.take(pa.array(mint))
+    venues = pa.array(np.array(schemas.VENUES)[venue])
+    derived = pc.binary_join_element_wise(mints, venues, ":")
+    addr = pool_address(m.seed, mint, slot.astype(np.int64))
+    pool = pc.if_else(pa.array(extra[mint]), addr, derived)
+    table = pa.table(
+        {
+            "mint": mints,
+            "pool": pool,
+            "venue": venues,
+            "created_ts": created.astype(np.int64),
+            "fee": fee,
+        }
+    )
+    pq.write_table(table, lake.root / POOLS_TRUTH)
+
+
+def pools_truth(lake: Lake | str | Path) -> pa.Table:
+    """The ``pools_truth`` ground truth of a synthetic lake: mint, pool, venue, created_ts, fee."""
+    root = lake.root if isinstance(lake, Lake) else Path(lake)
+    path = root / POOLS_TRUTH
+    if not path.exists():
+        raise LakeError(f"{root}: no {POOLS_TRUTH} (not a synthetic lake, or an older one)")
+    return pq.read_table(path)
+
+
 def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population, source: str) -> None:
     kinds = np.array(schemas.WALLET_KINDS)
     lake.write(
@@ -442,4 +549,4 @@ def _write_truth(lake: Lake, L: Launches, m: _Market, pop: Population, source: s
     )
 
 
-__all__ = ["SynthConfig", "synthesize", "CURVE_VTOK0"]
+__all__ = ["SynthConfig", "synthesize", "pools_truth", "pool_address", "CURVE_VTOK0"]
