@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from memelab.datasets.importers.fields import (
     Canonical,
     build_swaps,
+    null_mask,
     parse_float,
     parse_side,
     parse_ts,
@@ -78,6 +79,15 @@ def test_float_parsing_separates_missing_from_unparseable():
     assert values[0] == 1.5 and values[1] == 1e-9 and values[5] == 2000.5
     assert list(missing) == [False, False, True, True, False, False]
     assert list(bad) == [False, False, False, False, True, False]
+
+
+def test_nulls_of_typed_float_and_large_string_columns_count_as_missing():
+    # null OR false is null under plain ``or_``: these nulls were once read as present
+    floats = pa.array([1.5, None, float("nan")], pa.float64())
+    assert list(null_mask(floats)) == [False, True, True]
+    assert list(parse_float(floats)[1]) == [False, True, True]
+    text = pa.array(["1.5", None, "null"], pa.large_string())
+    assert list(null_mask(text)) == [False, True, True]
 
 
 def test_pubkey_check_is_strict_base58_of_32_bytes():

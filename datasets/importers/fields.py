@@ -90,13 +90,15 @@ def null_mask(col: pa.Array) -> np.ndarray:
     """Rows where the value is absent: null, or an empty / 'nan' / 'null' string."""
     if pa.types.is_string(col.type):
         return null_words(col)[0]  # one compiled pass over the string buffers
+    # ``or_kleene``: null OR true is true. Plain ``or_`` gives null there (read as False below),
+    # which lost every null of a float or large-string column.
     missing = pc.is_null(col)
     if pa.types.is_large_string(col.type):
         stripped = pc.utf8_trim_whitespace(col)
-        missing = pc.or_(missing, pc.is_in(stripped, value_set=pa.array(_NULL_STRINGS)))
+        missing = pc.or_kleene(missing, pc.is_in(stripped, value_set=pa.array(_NULL_STRINGS)))
     elif pa.types.is_floating(col.type):
-        missing = pc.or_(missing, pc.is_nan(col))
-    return missing.to_numpy(zero_copy_only=False).astype(bool)
+        missing = pc.or_kleene(missing, pc.is_nan(col))
+    return missing.fill_null(True).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def to_str(col: pa.Array) -> np.ndarray:

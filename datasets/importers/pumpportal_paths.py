@@ -52,10 +52,11 @@ entry row (``is_entry``) is a snapshot of the creator's triggering sell stamped 
 new trade: it is skipped and counted (``entry_snapshot``). ``ts`` is the bot's receive time (ms),
 not block time; ``slot`` is 0 (unknown). The trader is unknown: every row carries
 ``UNKNOWN_TRADER``, a placeholder address that is nobody's wallet (wallet research does not apply
-to these rows). ``signature`` is no transaction signature (none was logged): 40 base58 characters
+to these rows). ``signature`` is no transaction signature (none was logged): 81 base58 characters
 from a hash of the mint, then the row's position in its session as 6 base58 digits (base58 digits
 sort like ASCII), so re-imports give the same keys and sorting by ``(ts, signature)`` keeps the
-logged order; ``ix_index`` is 0.
+logged order; its 87 characters decode to 64 bytes like a real signature's (the first is never
+'1' or '2'), so it passes the ingest's strict signature check; ``ix_index`` is 0.
 
 **Refused rows** (quarantined with the reason): ``price_sol`` null (the bot logged 0 for
 zero-value spam trades) or below print resolution; a mint whose ``pool_guess`` is letsbonk.fun
@@ -106,7 +107,9 @@ NOT_PUMP_POOLS = frozenset({"bonk", "other_bonklike"})  # letsbonk.fun: another 
 REQUIRED = ("mint", "ts_ms", "price_sol", "mcap_usd", "is_entry")
 
 _B58 = np.frombuffer(b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz", np.uint8)
-_SIG_PREFIX = 40  # base58 characters of the mint's hash
+# 81 + 6 = 87 base58 characters; with a first digit >= 2 the value N has 2 * 58**86 > 256**63
+# <= N < 58**87 < 256**64: 64 bytes, as ``fields.valid_signature`` requires of a signature.
+_SIG_PREFIX = 81  # base58 characters of the mint's hash
 _SIG_DIGITS = 6  # base58 digits of the row's position in its session (58**6 = 3.8e10)
 
 
@@ -327,10 +330,14 @@ def _load_summaries(path: Path) -> dict[str, Any]:
 
 
 def _signatures(mints: np.ndarray, codes: np.ndarray, ordinal: np.ndarray) -> pa.Array:
-    """Placeholder signatures: base58 characters from a hash of the mint + base58 position."""
-    digests = b"".join(hashlib.sha512(b"pumpportal-paths:" + m.encode()).digest() for m in mints)
-    raw = np.frombuffer(digests, np.uint8).reshape(len(mints), 64)[:, :_SIG_PREFIX]
+    """Placeholder signatures: base58 characters from a hash of the mint + base58 position
+    (87 characters that decode to 64 bytes: see ``_SIG_PREFIX``)."""
+    digests = b"".join(
+        hashlib.shake_256(b"pumpportal-paths:" + m.encode()).digest(_SIG_PREFIX) for m in mints
+    )
+    raw = np.frombuffer(digests, np.uint8).reshape(len(mints), _SIG_PREFIX)
     prefix = _B58[raw % 58]
+    prefix[:, 0] = _B58[2 + raw[:, 0] % 56]  # digit 2..57: no leading zero byte, 64 bytes long
     digits = np.empty((len(ordinal), _SIG_DIGITS), np.uint8)
     rest = ordinal.astype(np.int64)
     for j in range(_SIG_DIGITS - 1, -1, -1):
@@ -393,10 +400,7 @@ def to_canonical(batch: RawBatch, state: dict[str, Any]) -> tuple[Canonical, dic
         return values
 
     ts_ms = num("ts_ms")
-    price_col = batch.col("price_sol")
-    price, price_null, _ = parse_float(price_col)
-    # fields.null_mask misses nulls of float columns (``or_`` of null is null): look directly.
-    price_null |= pc.is_null(price_col).to_numpy(zero_copy_only=False)
+    price, price_null, _ = parse_float(batch.col("price_sol"))
     mcap = num("mcap_usd")
     entry = as_array(batch.col("is_entry"), n)
     entry_bad = np.zeros(n, bool)

@@ -186,24 +186,33 @@ def synth_launches(lake: Lake) -> dict[str, np.ndarray]:
 
 
 def synth_wallets(lake: Lake, min_trades: int = 10, min_tokens: int = 5) -> pd.DataFrame:
-    """Per-wallet realised ROI stats, with the real query's activity filter."""
+    """Per-wallet realised ROI stats, with the real query's activity filter.
+
+    The float sums run in a fixed order (``ORDER BY`` inside the aggregates, and the wallets
+    sorted): DuckDB's parallel aggregation otherwise adds in whatever order its threads meet the
+    rows, the last bits of a ROI change from run to run, and a lake compared with itself would
+    not give a KS distance of 0.
+    """
     df = lake.sql(
         f"""
         with pos as (
             select trader_id, mint_id,
-                   sum(case when side = 1 then sol_amount + fee else 0 end) as spent,
-                   sum(case when side = -1 then sol_amount - fee else 0 end) as received,
+                   sum(case when side = 1 then sol_amount + fee else 0 end
+                       order by ts, signature, ix_index) as spent,
+                   sum(case when side = -1 then sol_amount - fee else 0 end
+                       order by ts, signature, ix_index) as received,
                    count(*) as trades
             from swaps where side != 0 group by trader_id, mint_id
         ), roi as (
-            select trader_id, trades, received / spent - 1 as r from pos where spent > 0
+            select trader_id, mint_id, trades, received / spent - 1 as r from pos where spent > 0
         )
-        select trader_id, avg(r) as roi,
+        select trader_id, avg(r order by mint_id) as roi,
                sum(case when r > 0 then 1 else 0 end) as wins,
                sum(case when r <= 0 then 1 else 0 end) as losses,
                sum(trades) as trades, count(*) as tokens
         from roi group by trader_id
         having sum(trades) >= {int(min_trades)} and count(*) >= {int(min_tokens)}
+        order by trader_id
         """
     )
     return pd.DataFrame(
