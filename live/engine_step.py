@@ -4,10 +4,13 @@ time.
 Paper and live run exactly the backtest's compiled code: every event (a lake row on
 ``--replay``, a normalised feed row otherwise) is fed to one ``Replay`` as a one-event chunk;
 the engine's periods, landing, market, exits, strategy, risk and equity phases decide; an order
-that comes due is executed by the replay's executor (paper: ``simulated_executor``, the
-backtest's fill model) and booked by the engine's own booking code. Nothing about deciding or
-risk is written here. Between messages a live runner moves the engine's clock with
-:meth:`EngineDriver.tick` (``Replay.advance``); a replay never does (event time only).
+that comes due is filled and booked by the engine's own code. Paper fills inside the compiled
+loop with the backtest's fill model (no executor: exactly what ``backtest`` runs, atomic two-leg
+arbitrage orders included, which the engine does not route through an external executor); a
+live executor plugs into the replay's executor seam (``executor(replay, slot, ts) ->
+FillReport``). Nothing about deciding or risk is written here. Between messages a live runner
+moves the engine's clock with :meth:`EngineDriver.tick` (``Replay.advance``); a replay never
+does (event time only).
 
 Feed rows carry addresses; the engine wants dense ids. :class:`AddressBook` assigns them as the
 lake's dictionaries do (append-only, in order of first appearance; a pool is the row's pool
@@ -116,8 +119,10 @@ class EngineDriver:
 
     ``ctx`` sizes the replay up front (a lake's dictionaries); without it the replay starts
     empty and grows as the :class:`AddressBook` meets new addresses. ``executor`` is the
-    engine's ``executor(replay, slot, ts) -> FillReport`` seam (default: the backtest's fill
-    model, i.e. paper).
+    engine's ``executor(replay, slot, ts) -> FillReport`` seam; None (paper) fills in the
+    compiled loop with the backtest's fill model, as ``backtest`` does. (``simulated_executor``
+    through the seam books the same fills for ordinary orders, but the engine ignores atomic
+    arbitrage requests under an external executor, so paper must not use it.)
     """
 
     def __init__(
@@ -138,8 +143,7 @@ class EngineDriver:
         if replay is None:
             ctx = ctx or self.book.context(0)
             replay = Replay(strategy, params, config, ctx, honeypot=honeypot,
-                            first_index=first_index, inputs=inputs,
-                            executor=executor or simulated_executor)  # fmt: skip
+                            first_index=first_index, inputs=inputs, executor=executor)  # fmt: skip
         self.replay = replay
         self._seen_orders = self._order_total()
 
@@ -279,8 +283,11 @@ class EngineDriver:
             return None
         book_path = d / f"{stem}.addresses.json"
         book = AddressBook.load(book_path) if book_path.is_file() else AddressBook()
-        replay = Replay.restore(path, strategy, inputs=inputs,
-                                executor=executor or simulated_executor)  # fmt: skip
+        replay = Replay.restore(path, strategy, inputs=inputs, executor=executor)
+        if replay.executor is None and replay.cfg["external_fills"] != 0.0:
+            # saved by a run that filled through the seam: keep filling through it (without an
+            # executor the loop would pause at every landing with nobody to land the order)
+            replay.executor = simulated_executor
         return cls(strategy, book=book, inputs=inputs, replay=replay)
 
 

@@ -5,12 +5,12 @@ notifications); the decision comes from an :class:`EngineStep` and the execution
 :class:`~memelab.live.orders.Executor` (paper or live, the only difference between modes).
 
 The production ``EngineStep`` is :class:`memelab.live.engine_step.EngineStep`: the engine's own
-``Replay`` fed one event at a time (growing ids as addresses appear), whose orders are executed
-through the replay's executor seam (paper: the backtest's fill model) and booked by the engine's
-booking code; the runner records its decisions (``executes``) and ticks its clock from the timer
-(never per message, so a recorded feed replays on event time). Any other callable with the
-``EngineStep`` signature (the tests use a small rule) has its decisions submitted here to the
-:class:`~memelab.live.orders.Executor`.
+``Replay`` fed one event at a time (growing ids as addresses appear), whose orders are filled by the
+engine (paper: the backtest's fill model in its compiled loop; live: through the replay's executor
+seam) and booked by the engine's booking code; the runner records its decisions (``executes``) and
+ticks its clock from the timer (never per message, so a recorded feed replays on event time). Any
+other callable with the ``EngineStep`` signature (the tests use a small rule) has its decisions
+submitted here to the :class:`~memelab.live.orders.Executor`.
 """
 
 from __future__ import annotations

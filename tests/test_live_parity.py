@@ -130,8 +130,16 @@ def test_a_restart_from_the_saved_engine_state_continues_to_the_same_trades(lake
 
 def _pumpportal_messages(lake) -> list[str]:
     """The lake's trades as PumpPortal messages (a create before each mint's first trade), on a
-    strictly increasing ns clock so that the recorded lake keeps the feed's order."""
+    strictly increasing ns clock so that the recorded lake keeps the feed's order. Signatures
+    are real base58 64-byte signatures (the feed adapter quarantines anything else), one per
+    message."""
+    import hashlib
+
     from memelab.datasets.lake import Lake
+    from solders.signature import Signature
+
+    def sig(tag: str) -> str:
+        return str(Signature(hashlib.sha512(tag.encode()).digest()))
 
     store = Lake(lake)
     swaps = store.read("swaps").to_pandas().sort_values(["ts"], kind="stable")
@@ -146,7 +154,7 @@ def _pumpportal_messages(lake) -> list[str]:
         if r.mint not in seen:
             seen.add(r.mint)
             out.append(json.dumps({
-                "txType": "create", "mint": r.mint, "signature": f"c{i}",
+                "txType": "create", "mint": r.mint, "signature": sig(f"c{i}"),
                 "traderPublicKey": creators.get(r.mint) or r.trader, "initialBuy": 0,
                 "vSolInBondingCurve": 30.0, "vTokensInBondingCurve": 1.073e9, "ts": ts,
                 "name": "t", "symbol": "T", "pool": "pump",
@@ -154,7 +162,7 @@ def _pumpportal_messages(lake) -> list[str]:
             ts += 1
         last = ts
         out.append(json.dumps({
-            "txType": "buy" if r.side > 0 else "sell", "mint": r.mint, "signature": f"s{i}",
+            "txType": "buy" if r.side > 0 else "sell", "mint": r.mint, "signature": sig(f"s{i}"),
             "traderPublicKey": r.trader, "tokenAmount": float(r.token_amount),
             "solAmount": float(r.sol_amount), "vSolInBondingCurve": float(r.virtual_sol_reserves),
             "vTokensInBondingCurve": float(r.virtual_token_reserves), "ts": ts, "pool": "pump",
