@@ -18,6 +18,13 @@ from memelab.engine import records
 from memelab.engine.metrics import DAY_NS, HOUR_NS, period_returns
 
 
+def _utc(ns: list[int | None]) -> pd.DatetimeIndex:
+    """Epoch nanoseconds (None: NaT) as UTC times. The dtype is explicit: a column of NaT alone
+    (the only drawdown still under water) would otherwise come out tz-naive, and filling it with
+    a UTC end time would turn it into objects that cannot be subtracted from the peaks."""
+    return pd.to_datetime(pd.array(ns, dtype="Int64"), unit="ns", utc=True)
+
+
 def drawdown_periods(
     ts: np.ndarray, equity: np.ndarray, initial: float, top: int = 5
 ) -> pd.DataFrame:
@@ -44,15 +51,13 @@ def drawdown_periods(
         rows.append((peak_i, trough_i, -1))
     out = pd.DataFrame(
         {
-            "peak": [pd.Timestamp(times[p], unit="ns", tz="UTC") for p, _, _ in rows],
-            "trough": [pd.Timestamp(times[t], unit="ns", tz="UTC") for _, t, _ in rows],
-            "recovery": [
-                pd.Timestamp(times[r], unit="ns", tz="UTC") if r >= 0 else pd.NaT for *_, r in rows
-            ],
+            "peak": _utc([int(times[p]) for p, _, _ in rows]),
+            "trough": _utc([int(times[t]) for _, t, _ in rows]),
+            "recovery": _utc([int(times[r]) if r >= 0 else None for *_, r in rows]),
             "depth": [1.0 - curve[t] / curve[p] for p, t, _ in rows],
         }
     )
-    end = out["recovery"].fillna(pd.Timestamp(times[-1], unit="ns", tz="UTC"))
+    end = out["recovery"].fillna(pd.Timestamp(int(times[-1]), unit="ns", tz="UTC"))
     out["duration"] = end - out["peak"]
     return out.sort_values("depth", ascending=False, kind="stable").head(top).reset_index(drop=True)
 

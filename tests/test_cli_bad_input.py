@@ -51,11 +51,13 @@ def test_an_integer_parameter_refuses_a_fraction_instead_of_truncating(lake, tmp
 
 def test_python_backtest_refuses_a_fractional_integer_param_and_reports_an_empty_window_as_zero():
     from memelab.engine import backtest
+    from memelab.strategies import get_strategy
 
+    momentum = get_strategy("momentum")
     ev = np.zeros(0, dtype=__import__("memelab.datasets.schemas").datasets.schemas.EVENT_DTYPE)
     with pytest.raises(ValueError, match="must be an integer"):
-        backtest(ev, "momentum", {"min_trades": 2.5})
-    res = backtest(ev, "momentum")
+        backtest(ev, momentum, {"min_trades": 2.5})
+    res = backtest(ev, momentum)
     assert res.metrics["events"] == 0 and res.metrics["total_return"] == 0.0
     assert res.metrics["pnl_sol"] == 0.0
 

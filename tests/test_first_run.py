@@ -23,8 +23,11 @@ def test_version_prints_the_installed_version():
 
 
 def test_strategies_lists_every_strategy_with_params_defaults_sweeps_and_needs():
-    from memelab.strategies import BUILTIN, get_strategy
+    from memelab.cli.strategies import NEEDS_COLUMNS
+    from memelab.strategies import BUILTIN, NEEDS, get_strategy
 
+    # every need the registry names has its column in the listing
+    assert {n.replace("_", " ") for needs in NEEDS.values() for n in needs} <= set(NEEDS_COLUMNS)
     res = runner.invoke(app, ["strategies", "--json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
@@ -35,10 +38,16 @@ def test_strategies_lists_every_strategy_with_params_defaults_sweeps_and_needs()
         for p in r["params"]:
             assert p["default"] == mod.DEFAULTS[p["name"]]
             assert p["sweep"] == list(mod.SWEEP.get(p["name"], []))
-        assert set(r["needs"]) == {"several pools", "several mints", "wallet identities"}
+        assert set(r["needs"]) == set(NEEDS_COLUMNS) == {
+            "several pools", "several mints", "wallet identities", "create events", "model inputs"
+        }  # fmt: skip
+        wanted = {n.replace("_", " ") for n in NEEDS[r["name"]]}
+        assert {col for col, yes in r["needs"].items() if yes} == wanted, r["name"]
     by = {r["name"]: r for r in rows}
     assert by["copytrade"]["needs"]["wallet identities"] is True
     assert by["momentum"]["needs"]["wallet identities"] is False
+    assert by["sniper"]["needs"]["create events"] is True
+    assert by["ml"]["needs"]["model inputs"] is True
     text = runner.invoke(app, ["strategies"]).output
     assert "min_return" in text and "0.05, 0.1, 0.2, 0.3" in text
 

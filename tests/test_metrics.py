@@ -87,8 +87,9 @@ def test_fractions_are_shown_as_percent_and_percent_keys_keep_their_unit():
 def test_backtest_cli_states_the_convention_and_never_prints_an_annualised_minute_sharpe(tmp_path):
     from engine_scenarios import random_market
     from memelab.engine import backtest
+    from memelab.strategies import get_strategy
 
-    res = backtest(random_market(20_000, 20, seed=3))
+    res = backtest(random_market(20_000, 20, seed=3), get_strategy("momentum"))
     m = res.metrics
     assert m["sharpe"] is None and m["psr_grid"] == "1h" and "var_95" not in m
     import typer

@@ -97,10 +97,12 @@ def test_planted_market_fails_the_same_martingale_check(tmp_path):
 @pytest.mark.parametrize("strategy", sorted(NULL_STRATEGIES))
 def test_strategy_loses_per_trade_on_null_over_five_seeds(null_lakes, strategy):
     from memelab.engine import backtest
+    from memelab.strategies import get_strategy
 
+    module = get_strategy(strategy)
     trades, rets = [], []
     for seed, lake in zip(SEEDS, null_lakes, strict=True):
-        r = backtest(lake, strategy, params=NULL_STRATEGIES[strategy], config=NO_RISK, seed=seed)
+        r = backtest(lake, module, params=NULL_STRATEGIES[strategy], config=NO_RISK, seed=seed)
         trades.append(int(r.metrics["trades"]))
         rets.append(r.trades["return_pct"].to_numpy(float) / 100.0)
     x = np.concatenate(rets)

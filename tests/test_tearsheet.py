@@ -13,10 +13,17 @@ from memelab.engine import tearsheet as ts_
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     from memelab.datasets.synth import synthesize
+    from memelab.strategies import get_strategy
 
-    lake = synthesize(tmp_path_factory.mktemp("tear") / "lake", tokens=120, wallets=400, days=2,
-                      seed=17)  # fmt: skip
-    res = backtest(lake, "momentum", {"min_return": 0.05, "min_buy_sol": 0.5},
+    lake = synthesize(
+        tmp_path_factory.mktemp("tear") / "lake",
+        tokens=120,
+        wallets=400,
+        days=2,
+        seed=17,
+        scenario="planted",
+    )  # fmt: skip  (the market it was written on)
+    res = backtest(lake, get_strategy("momentum"), {"min_return": 0.05, "min_buy_sol": 0.5},
                    EngineConfig(latency_s=2.0, slippage_tol=0.03))  # fmt: skip
     assert res.metrics["trades"] > 3 and res.metrics["failed_tx"] > 0
     return lake, res

@@ -31,7 +31,9 @@ def lakes(tmp_path_factory):
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_vectorbt_portfolio_matches_our_books(lakes, seed, strategy):
-    res = backtest(lakes[seed], strategy, PARAMS[strategy], CONFIG)
+    from memelab.strategies import get_strategy
+
+    res = backtest(lakes[seed], get_strategy(strategy), PARAMS[strategy], CONFIG)
     m = res.metrics
     if m["trades"] == 0:
         pytest.skip(f"{strategy} made no trade on seed {seed}")

@@ -4,7 +4,7 @@ tier; on a market without skilled wallets almost none does."""
 from __future__ import annotations
 
 import pytest
-from memelab.datasets.synth import SynthConfig, synthesize
+from memelab.datasets.synth import SynthConfig, scenario_config, synthesize
 from memelab.research.wallets.labels import label_lake
 from memelab.research.wallets.scoring import summarize_wallets
 
@@ -18,7 +18,8 @@ def _scored(root, config):
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    return _scored(tmp_path_factory.mktemp("tiers") / "planted", SynthConfig())
+    # the planted scenario: strong, labelled alpha wallets (the calibrated default's are weaker)
+    return _scored(tmp_path_factory.mktemp("tiers") / "planted", scenario_config("planted"))
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,7 @@ async def backfill_async(
                 try:
                     page = await rpc.call("getSignaturesForAddress", [program_id, opts])
                 except _Refused as exc:
-                    raise _Transport(f"getSignaturesForAddress: {exc}") from None
+                    raise _BadAnswer(f"getSignaturesForAddress: {exc}") from None
                 infos, bad_infos = _signature_infos(page)
                 report.pages += 1
                 if not infos and not bad_infos:
@@ -187,7 +187,7 @@ async def backfill_async(
                 report.fetched += len(todo)
                 _write_page(lake, source, todo, docs, report, skipped, bad_infos)
                 if not infos:  # a page of nothing but unreadable entries: no cursor to go on
-                    raise _Transport("getSignaturesForAddress answered no readable signature")
+                    raise _BadAnswer("getSignaturesForAddress answered no readable signature")
                 walk["before"] = infos[-1].signature
                 _save_state(path, {"program_id": program_id, "walk": walk, "complete_head": until})
                 if on_page is not None:
@@ -197,6 +197,12 @@ async def backfill_async(
                     break
         except _Transport as exc:
             if report.pages == 0 and not path.exists():
+                if isinstance(exc, _BadAnswer):  # the node is there: its answer was unreadable
+                    raise BackfillError(
+                        f"RPC {rpc_url} answered before any page was fetched, unreadably: {exc}; "
+                        "nothing was written: run the same command again to retry (or use "
+                        "another node)"
+                    ) from None
                 raise BackfillError(
                     f"RPC {rpc_url} failed before any page was fetched: {exc}; nothing was "
                     "written: check the URL and that the node answers getSignaturesForAddress"
@@ -220,6 +226,12 @@ class _Transport(Exception):
     """The node cannot be talked to (connection, HTTP status, rate limit past the retries)."""
 
 
+class _BadAnswer(_Transport):
+    """The node is reachable but answered a signatures page the walk cannot go on from (not a
+    list, no readable entry, a JSON-RPC error): it stops the walk like a transport failure, but
+    the URL is not the suspect."""
+
+
 @dataclass(frozen=True)
 class SignatureInfo:
     """One checked entry of a ``getSignaturesForAddress`` page."""
@@ -233,7 +245,7 @@ class SignatureInfo:
 def _signature_infos(page: Any) -> tuple[list[SignatureInfo], list[dict[str, Any]]]:
     """(readable entries, quarantine records of unreadable ones) of a signatures page."""
     if not isinstance(page, list):
-        raise _Transport(f"getSignaturesForAddress answered {type(page).__name__}, not a list")
+        raise _BadAnswer(f"getSignaturesForAddress answered {type(page).__name__}, not a list")
     infos, bad = [], []
     for i, entry in enumerate(page):
         try:
