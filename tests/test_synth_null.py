@@ -2,6 +2,7 @@
 shipped strategies lose after costs there (a winner on ``null`` has found a leak).
 
 Add every new strategy to ``NULL_STRATEGIES`` (with the params it needs to trade at all).
+``venue_gap`` is not here: ``null`` keeps one pool per mint, so there is no gap to trade.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ SIZE = {"tokens": 250, "wallets": 600, "days": 1}
 NULL_STRATEGIES: dict[str, dict] = {
     "momentum": {"min_return": 0.05, "min_buy_ratio": 0.55, "min_buy_sol": 1.0, "min_trades": 3},
     "copytrade": {},
+    "sniper": {},
+    # pairs: no two null mints are correlated, so at its 0.7 bar it never trades; with the bar
+    # lowered it trades spurious correlation, and must lose doing so
+    "pairs": {"lookback_s": 900.0, "bar_s": 30.0, "min_corr": 0.2, "entry_z": 2.0},
 }
 MIN_TRADES_PER_SEED = 2  # the verdict pools every trade of the five seeds
 MIN_TRADES_TOTAL = 50
